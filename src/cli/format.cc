@@ -1,0 +1,83 @@
+#include "cli/format.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace arbor::cli {
+namespace {
+
+bool MeansUnavailable(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) || absl::IsCancelled(s) ||
+         absl::IsResourceExhausted(s) || absl::IsAborted(s);
+}
+
+}  // namespace
+
+std::string FormatCreate(const absl::StatusOr<int64_t>& pid) {
+  if (pid.ok()) return absl::StrCat("Ok: ", *pid);
+  const absl::Status& s = pid.status();
+  switch (s.code()) {
+    case absl::StatusCode::kAlreadyExists:
+      return "Error: Already exists";
+    case absl::StatusCode::kNotFound:
+      return "Error: Parent not found";
+    case absl::StatusCode::kUnavailable:
+      return "Error: Parent is unavailable";
+    case absl::StatusCode::kFailedPrecondition:
+      return "Error: Parent is a descendant of id";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "Error: Worker did not start in time";
+    default:
+      return absl::StrCat("Error: Spawn failed: ", s.message());
+  }
+}
+
+std::string FormatExec(NodeId id, const std::string& key, bool is_save,
+                       const absl::StatusOr<ExecResult>& result) {
+  if (result.ok()) {
+    if (is_save) return absl::StrCat("Ok:", id);
+    if (!result->found) return absl::StrCat("Ok:", id, ": '", key, "' not found");
+    return absl::StrCat("Ok:", id, ": ", result->value);
+  }
+  const absl::Status& s = result.status();
+  if (absl::IsNotFound(s)) return absl::StrCat("Error:", id, ": Not found");
+  if (MeansUnavailable(s)) return absl::StrCat("Error:", id, ": Node is unavailable");
+  return absl::StrCat("Error:", id, ": ", s.message());
+}
+
+std::string FormatPing(const absl::StatusOr<bool>& answered) {
+  if (answered.ok()) return *answered ? "Ok: 1" : "Ok: 0";
+  if (absl::IsNotFound(answered.status())) return "Error: Not found";
+  return "Ok: 0";
+}
+
+std::string FormatRemove(const absl::Status& status) {
+  if (status.ok()) return "Ok";
+  if (absl::IsNotFound(status)) return "Error: Not found";
+  if (MeansUnavailable(status)) return "Error: Node is unavailable";
+  return absl::StrCat("Error: ", status.message());
+}
+
+std::string FormatHeartbitTransition(NodeId id, bool available) {
+  return absl::StrCat("Heartbit: node ", id,
+                      available ? " is available again" : " is unavailable now");
+}
+
+std::vector<std::string> FormatTree(const std::vector<TreeRow>& rows) {
+  if (rows.empty()) return {"(empty)"};
+  std::vector<std::string> lines;
+  lines.reserve(rows.size());
+  for (const TreeRow& r : rows) {
+    lines.push_back(
+        absl::StrCat(std::string(2 * static_cast<size_t>(r.depth), ' '), r.id, " pid ", r.pid, " ",
+                     r.state));
+  }
+  return lines;
+}
+
+std::string FormatStats(const Stats& s) {
+  return absl::StrCat("nodes=", s.nodes, " pending=", s.pending, " sent=", s.sent,
+                      " answered=", s.answered, " timed_out=", s.timed_out,
+                      " late_replies=", s.late_replies, " dropped_frames=", s.dropped_frames);
+}
+
+}  // namespace arbor::cli

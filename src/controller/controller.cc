@@ -1,0 +1,428 @@
+#include "controller/controller.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "common/status_macros.h"
+#include "process/child.h"
+#include "wire/codec.h"
+#include "wire/deadline.h"
+
+namespace arbor::controller {
+
+absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerOptions& options) {
+  process::RaiseFileLimit();
+  // Before the ZeroMQ context exists: its I/O threads inherit the mask.
+  ASSIGN_OR_RETURN(process::SignalFd signals,
+                   process::SignalFd::Open({SIGCHLD, SIGINT, SIGTERM, SIGHUP}));
+  std::unique_ptr<Controller> controller(new Controller(options, std::move(signals)));
+  RETURN_IF_ERROR(controller->Setup());
+  return controller;
+}
+
+Controller::Controller(const ControllerOptions& options, process::SignalFd signals)
+    : options_(options), log_("[arbor] ", options.verbose), signals_(std::move(signals)) {}
+
+Controller::~Controller() {
+  // Whatever path led here, no worker outlives us (each handle kills and reaps).
+  workers_.reset();
+  if (children_) children_->SetLinger(0);
+}
+
+absl::Status Controller::Setup() {
+  std::string worker_path = options_.worker_path;
+  if (worker_path.empty()) {
+    ASSIGN_OR_RETURN(std::string dir, process::SelfDirectory());
+    worker_path = dir + "/arbor-worker";
+  }
+  if (::access(worker_path.c_str(), X_OK) != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot run ", worker_path));
+  }
+  std::vector<std::string> common = {absl::StrCat("--controller_pid=", getpid())};
+  std::string bind;
+  if (options_.transport == transport::Transport::kIpc) {
+    ASSIGN_OR_RETURN(transport::IpcDirectory dir, transport::IpcDirectory::Create());
+    ipc_dir_.emplace(std::move(dir));
+    bind = absl::StrCat("ipc://", ipc_dir_->path(), "/controller");
+    common.push_back("--transport=ipc");
+    common.push_back(absl::StrCat("--ipc_dir=", ipc_dir_->path()));
+  } else {
+    bind = "tcp://127.0.0.1:*";
+    common.push_back("--transport=tcp");
+  }
+  if (options_.verbose) common.push_back("--verbose");
+  workers_ = std::make_unique<process::WorkerPool>(worker_path, std::move(common));
+
+  ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
+  children_.emplace(std::move(router));
+  ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
+  log_.Debug("children connect to %s", endpoint_);
+
+  loop_.AddSocket(*children_, [this] {
+    OnChildrenReadable();
+    Drive();
+  });
+  loop_.AddFd(signals_.fd(), [this] {
+    OnSignal();
+    Drive();
+  });
+  UpdateStdinInterest();
+  return absl::OkStatus();
+}
+
+int Controller::Run() {
+  if (options_.prompt) Print("> ");
+  loop_.Run();
+  return 0;
+}
+
+// ---- stdin ----
+
+bool Controller::CanAcceptLine() const {
+  if (shutting_down_ || (input_eof_ && input_pos_ >= input_.size())) return false;
+  if (options_.sync && order_.waiting() > 0) return false;
+  return order_.waiting() < options_.max_in_flight;
+}
+
+void Controller::UpdateStdinInterest() {
+  bool has_line = input_.find('\n', input_pos_) != std::string::npos;
+  bool want = !input_eof_ && !shutting_down_ && !has_line && CanAcceptLine();
+  if (want == stdin_polled_) return;
+  if (want) {
+    loop_.AddFd(STDIN_FILENO, [this] {
+      OnStdinReadable();
+      Drive();
+    });
+  } else {
+    loop_.RemoveFd(STDIN_FILENO);
+  }
+  stdin_polled_ = want;
+}
+
+void Controller::OnStdinReadable() {
+  char buffer[65536];
+  ssize_t n = ::read(STDIN_FILENO, buffer, sizeof(buffer));
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {
+    input_eof_ = true;
+    return;
+  }
+  if (input_pos_ > 0 && input_pos_ == input_.size()) {
+    input_.clear();
+    input_pos_ = 0;
+  }
+  input_.append(buffer, static_cast<size_t>(n));
+}
+
+void Controller::ProcessLines() {
+  if (dispatching_) return;
+  dispatching_ = true;
+  while (CanAcceptLine()) {
+    size_t newline = input_.find('\n', input_pos_);
+    std::string_view rest(input_.data() + input_pos_, input_.size() - input_pos_);
+    if (newline == std::string::npos) {
+      if (rest.size() > options_.max_line_bytes && !skipping_long_line_) {
+        Answer(order_.Add({}), "Error: Line too long");
+        skipping_long_line_ = true;
+      }
+      if (skipping_long_line_) input_pos_ = input_.size();
+      if (!input_eof_ || input_pos_ >= input_.size()) break;
+      // The last line without '\n' still counts.
+      std::string line(input_.data() + input_pos_, input_.size() - input_pos_);
+      input_pos_ = input_.size();
+      OnLine(line);
+      continue;
+    }
+    std::string line(input_.data() + input_pos_, newline - input_pos_);
+    input_pos_ = newline + 1;
+    if (skipping_long_line_) {
+      skipping_long_line_ = false;
+      continue;
+    }
+    OnLine(line);
+    if (options_.prompt && order_.waiting() == 0) Print("> ");
+  }
+  if (input_pos_ > (1 << 20)) {  // keep the buffer from growing without bound
+    input_.erase(0, input_pos_);
+    input_pos_ = 0;
+  }
+  dispatching_ = false;
+}
+
+void Controller::Drive() {
+  if (pump_needed_) PumpDeferred();
+  ProcessLines();
+  UpdateStdinInterest();
+  ArmDeadlineTimer();
+  bool input_done = input_eof_ && input_pos_ >= input_.size();
+  if (input_done && !shutting_down_ && order_.waiting() == 0 && deferred_.empty()) {
+    BeginShutdown(/*wait_for_pending=*/true);
+  }
+}
+
+void Controller::Print(const std::string& line) {
+  if (quiet_) return;
+  std::string out = line;
+  if (line != "> ") out += '\n';
+  const char* p = out.data();
+  size_t left = out.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDOUT_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stdout closed: answers have nowhere to go
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+// ---- frames from the tree ----
+
+void Controller::OnChildrenReadable() {
+  for (int i = 0; i < 512; ++i) {
+    auto got = children_->Receive(frames_);
+    if (!got.ok() || !*got) return;
+    int64_t from = -1;
+    if (frames_.size() != 2 || !absl::SimpleAtoi(frames_[0], &from) || !IsWorkerId(from)) {
+      ++stats_.dropped_frames;
+      continue;
+    }
+    auto envelope = wire::Decode(frames_[1]);
+    if (!envelope.ok()) {
+      ++stats_.dropped_frames;
+      log_.Debug("dropped a frame from node %d: %s", from, envelope.status().ToString());
+      continue;
+    }
+    OnEnvelope(from, *envelope);
+  }
+}
+
+void Controller::OnEnvelope(NodeId from, v1::Envelope& envelope) {
+  // Any frame from a child of ours shows its link alive.
+  if (std::optional<health::LinkChange> change = detector_.Beat(from, loop_.now())) {
+    ApplyLink(change->id, change->up);
+  }
+  switch (envelope.body_case()) {
+    case v1::Envelope::kHeartbeat:
+      return;
+    case v1::Envelope::kHello:
+      OnHello(from, envelope);
+      return;
+    case v1::Envelope::kLinkState: {
+      const v1::LinkState& state = envelope.link_state();
+      const tree::Node* node = topology_.Find(state.id());
+      // Only the node's current parent speaks for its link.
+      if (node != nullptr && node->parent == state.reporter() && detector_.enabled()) {
+        ApplyLink(state.id(), state.up());
+      }
+      return;
+    }
+    case v1::Envelope::kFrameDropped:
+      stats_.dropped_frames += envelope.frame_dropped().count();
+      return;
+    case v1::Envelope::kCreateReply:
+    case v1::Envelope::kExecReply:
+    case v1::Envelope::kPingReply:
+    case v1::Envelope::kRemoveReply:
+    case v1::Envelope::kError:
+      OnReply(envelope);
+      return;
+    default:
+      ++stats_.dropped_frames;
+      return;
+  }
+}
+
+void Controller::OnReply(v1::Envelope& envelope) {
+  CallId id = envelope.correlation_id();
+  absl::StatusOr<v1::Envelope> result = std::move(envelope);
+  if (result->has_error()) {
+    result = absl::Status(static_cast<absl::StatusCode>(result->error().code()),
+                          result->error().message());
+  }
+  if (pending_.Resolve(id, std::move(result))) {
+    ++stats_.answered;
+  } else {
+    ++stats_.late_replies;
+  }
+}
+
+void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
+  const v1::Hello& hello = envelope.hello();
+  if (hello.parent() == kControllerId && from != hello.id()) {
+    ++stats_.dropped_frames;
+    return;
+  }
+  tree::Node* node = topology_.Find(hello.id());
+  if (node == nullptr || node->pid != hello.pid() || node->parent != hello.parent()) {
+    log_.Debug("stale Hello from node %d (pid %d)", hello.id(), hello.pid());
+    return;
+  }
+  if (hello.parent() == kControllerId) {
+    detector_.Watch(hello.id(), loop_.now());
+    // It may have been spawned before the latest `heartbit`.
+    v1::Envelope config;
+    config.mutable_heartbeat_config()->set_interval_ms(static_cast<uint32_t>(heartbeat_ms_));
+    SendToRoot(hello.id(), config).IgnoreError();
+  }
+  if (node->state == tree::NodeState::kCreating) {
+    auto it = creating_calls_.find(hello.id());
+    if (it != creating_calls_.end()) pending_.Resolve(it->second, envelope);
+    return;
+  }
+  if (node->reattaching) {
+    node->endpoint = hello.endpoint();
+    auto it = reattach_calls_.find(hello.id());
+    if (it != reattach_calls_.end()) pending_.Resolve(it->second, envelope);
+    pump_needed_ = true;
+  }
+}
+
+void Controller::ApplyLink(NodeId id, bool up) {
+  for (const tree::Transition& t : topology_.SetLinkUp(id, up)) {
+    Print(cli::FormatHeartbitTransition(t.id, t.available));
+  }
+}
+
+// ---- signals and processes ----
+
+void Controller::OnSignal() {
+  for (int signal : signals_.ReadAll()) {
+    if (signal == SIGCHLD) {
+      for (const process::WorkerPool::Exit& exit : workers_->Reap()) {
+        OnWorkerExit(exit.pid, exit.wait_status);
+      }
+      if (shutting_down_ && workers_->live() == 0) loop_.Stop();
+    } else {
+      log_.Debug("signal %d: shutting down", signal);
+      quiet_ = true;
+      BeginShutdown(/*wait_for_pending=*/false);
+    }
+  }
+}
+
+void Controller::OnWorkerExit(pid_t pid, int wait_status) {
+  auto it = pid_to_node_.find(pid);
+  if (it == pid_to_node_.end()) return;  // removed, or an old incarnation
+  NodeId id = it->second;
+  pid_to_node_.erase(it);
+  tree::Node* node = topology_.Find(id);
+  if (node == nullptr || node->pid != pid) return;
+  log_.Debug("node %d (pid %d) %s", id, pid, process::DescribeWaitStatus(wait_status));
+  if (node->state == tree::NodeState::kCreating) {
+    auto call = creating_calls_.find(id);
+    if (call != creating_calls_.end()) {
+      pending_.Resolve(call->second,
+                       absl::InternalError(
+                           absl::StrCat("worker ", process::DescribeWaitStatus(wait_status))));
+    }
+    return;
+  }
+  topology_.MarkDead(id);
+  // Its requests, and those of everything behind it, can no longer be answered.
+  pending_.FailIf([&](NodeId target) { return topology_.IsOnRoute(id, target); },
+                  absl::UnavailableError(absl::StrCat("node ", id, " is dead")));
+  pump_needed_ = true;
+}
+
+// ---- timers ----
+
+void Controller::ArmDeadlineTimer() {
+  std::optional<absl::Time> next = pending_.NextDeadline();
+  if (!next || *next >= deadline_armed_) return;
+  if (deadline_timer_) loop_.Cancel(*deadline_timer_);
+  deadline_armed_ = *next;
+  deadline_timer_ = loop_.ScheduleAt(*next, [this] {
+    deadline_timer_.reset();
+    deadline_armed_ = absl::InfiniteFuture();
+    OnDeadlineTimer();
+    Drive();
+  });
+}
+
+void Controller::OnDeadlineTimer() {
+  stats_.timed_out += static_cast<uint64_t>(pending_.Expire(loop_.now()));
+}
+
+void Controller::ArmHeartbeatTimer() {
+  if (heartbeat_timer_) loop_.Cancel(*heartbeat_timer_);
+  heartbeat_timer_.reset();
+  if (!detector_.enabled()) return;
+  heartbeat_timer_ = loop_.ScheduleAt(loop_.now() + detector_.interval(), [this] {
+    heartbeat_timer_.reset();
+    OnHeartbeatTimer();
+    Drive();
+  });
+}
+
+void Controller::OnHeartbeatTimer() {
+  for (const health::LinkChange& change : detector_.Tick(loop_.now())) {
+    ApplyLink(change.id, change.up);
+  }
+  ArmHeartbeatTimer();
+}
+
+// ---- shutdown ----
+
+void Controller::BeginShutdown(bool wait_for_pending) {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  (void)wait_for_pending;  // EOF arrives here only once nothing is pending
+  UpdateStdinInterest();
+  v1::Envelope shutdown;
+  shutdown.mutable_shutdown();
+  for (NodeId root : topology_.roots()) SendToRoot(root, shutdown).IgnoreError();
+  if (workers_->live() == 0) {
+    loop_.Stop();
+    return;
+  }
+  loop_.ScheduleAt(MonoNow() + options_.shutdown_grace, [this] {
+    log_.Debug("%d workers still running: SIGKILL", workers_->live());
+    workers_->KillAll();
+  });
+}
+
+// ---- sending ----
+
+std::string Controller::EndpointOf(NodeId id) const {
+  if (id == kControllerId) return endpoint_;
+  const tree::Node* node = topology_.Find(id);
+  return node == nullptr ? std::string() : node->endpoint;
+}
+
+absl::Status Controller::SendToRoot(NodeId root, v1::Envelope& envelope) {
+  std::string id = absl::StrCat(root);
+  std::string bytes = wire::Encode(envelope);
+  return children_->Send({std::string_view(id), std::string_view(bytes)});
+}
+
+absl::Status Controller::SendDown(NodeId target, v1::Envelope& envelope, absl::Time deadline) {
+  std::vector<NodeId> route = topology_.Route(target);
+  if (route.empty()) return absl::NotFoundError("no route");
+  envelope.set_target(target);
+  envelope.clear_route();
+  for (size_t i = 1; i < route.size(); ++i) envelope.add_route(route[i]);
+  wire::StampDeadline(envelope, deadline, MonoNow());
+  ++stats_.sent;
+  absl::Status sent = SendToRoot(route[0], envelope);
+  if (!sent.ok()) return absl::UnavailableError(sent.message());
+  return absl::OkStatus();
+}
+
+void Controller::Call(NodeId target, v1::Envelope request, absl::Duration timeout,
+                      rpc::PendingCalls::Callback callback) {
+  absl::Time deadline = MonoNow() + timeout;
+  CallId id = pending_.Add(deadline, target, std::move(callback));
+  request.set_correlation_id(id);
+  absl::Status sent = SendDown(target, request, deadline);
+  if (!sent.ok()) {
+    log_.Debug("call %d to node %d not sent: %s", id, target, sent.ToString());
+    pending_.Resolve(id, sent);
+  }
+}
+
+}  // namespace arbor::controller

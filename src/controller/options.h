@@ -1,0 +1,42 @@
+// Every knob of the controller, with its default. Flags in tools/arbor_main.cc
+// fill this; src/ has no flags.
+#ifndef ARBOR_CONTROLLER_OPTIONS_H_
+#define ARBOR_CONTROLLER_OPTIONS_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/time/time.h"
+#include "transport/endpoints.h"
+#include "transport/socket.h"
+
+namespace arbor::controller {
+
+struct ControllerOptions {
+  // ipc (a private 0700 directory under $TMPDIR) or tcp (127.0.0.1, kernel port).
+  transport::Transport transport = transport::Transport::kIpc;
+  // Deadline of exec, ping, remove, and of asking a parent whether it can take a
+  // child (--timeout-ms).
+  absl::Duration request_timeout = absl::Seconds(1);
+  // How long a spawned worker has to say Hello before it is killed
+  // (--hello-timeout-ms). With request_timeout: create's 5 s in all.
+  absl::Duration hello_timeout = absl::Seconds(4);
+  // At shutdown, how long workers have to exit before SIGKILL.
+  absl::Duration shutdown_grace = absl::Seconds(2);
+  // Commands read but not yet answered; stdin is not read while at the cap.
+  size_t max_in_flight = 1024;
+  // A line longer than this (no '\n' within it) is answered with an error.
+  size_t max_line_bytes = 1 << 16;
+  // Read the next line only once the current one is answered.
+  bool sync = false;
+  // Print "> " before input (when stdin is a terminal).
+  bool prompt = false;
+  bool verbose = false;
+  // arbor-worker; empty: next to the running binary.
+  std::string worker_path;
+  transport::SocketOptions sockets;
+};
+
+}  // namespace arbor::controller
+
+#endif  // ARBOR_CONTROLLER_OPTIONS_H_

@@ -1,0 +1,470 @@
+#include "node/worker.h"
+
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <csignal>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "common/status_macros.h"
+#include "wire/codec.h"
+#include "wire/deadline.h"
+
+namespace arbor::node {
+
+absl::StatusOr<std::unique_ptr<Worker>> Worker::Start(const WorkerOptions& options) {
+  // Die with the controller, whatever killed it; and if it is already gone, go.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (options.controller_pid > 0 && getppid() != options.controller_pid) {
+    return absl::FailedPreconditionError("the controller is gone");
+  }
+  process::RaiseFileLimit();
+  // Before the ZeroMQ context exists: its threads inherit the mask.
+  ASSIGN_OR_RETURN(process::SignalFd signals,
+                   process::SignalFd::Open({SIGINT, SIGTERM, SIGHUP}));
+  std::unique_ptr<Worker> worker(new Worker(options, std::move(signals)));
+  RETURN_IF_ERROR(worker->Setup());
+  return worker;
+}
+
+Worker::Worker(const WorkerOptions& options, process::SignalFd signals)
+    : options_(options),
+      log_(absl::StrCat("[node ", options.id, "] "), options.verbose),
+      signals_(std::move(signals)) {}
+
+Worker::~Worker() {
+  monitor_.reset();  // before the socket it watches
+}
+
+absl::Status Worker::Setup() {
+  ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
+  children_.emplace(std::move(router));
+  std::string bind = transport::WorkerBindEndpoint(options_.transport, options_.ipc_dir,
+                                                   options_.id, getpid());
+  ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
+  loop_.AddSocket(*children_, [this] { OnChildReadable(); });
+  loop_.AddFd(signals_.fd(), [this] { OnSignal(); });
+  RETURN_IF_ERROR(ConnectParent(options_.parent_id, options_.parent_endpoint, 0));
+  SendHello();
+  ApplyHeartbeat(options_.heartbeat);
+  return absl::OkStatus();
+}
+
+absl::Status Worker::ConnectParent(NodeId parent_id, const std::string& endpoint,
+                                   int old_linger_ms) {
+  ASSIGN_OR_RETURN(transport::Socket dealer,
+                   transport::Socket::Dealer(context_, options_.sockets,
+                                             absl::StrCat(options_.id)));
+  if (monitor_ != nullptr) {
+    loop_.RemoveSocket(monitor_->events());
+    monitor_.reset();
+  }
+  if (parent_.has_value()) {
+    loop_.RemoveSocket(*parent_);
+    parent_->SetLinger(old_linger_ms);
+    parent_.reset();
+  }
+  parent_.emplace(std::move(dealer));
+  ASSIGN_OR_RETURN(monitor_, transport::Monitor::Attach(
+                                 context_, *parent_,
+                                 absl::StrCat(options_.id, ".", ++monitor_generation_)));
+  parent_connected_ = false;
+  refusals_ = 0;
+  RETURN_IF_ERROR(parent_->Connect(endpoint));
+  options_.parent_id = parent_id;
+  options_.parent_endpoint = endpoint;
+  loop_.AddSocket(*parent_, [this] { OnParentReadable(); });
+  loop_.AddSocket(monitor_->events(), [this] { OnMonitorEvent(); });
+  return absl::OkStatus();
+}
+
+int Worker::Run() {
+  log_.Debug("up at %s, parent %d", endpoint_, options_.parent_id);
+  loop_.Run();
+  return exit_code_;
+}
+
+void Worker::Exit(int code, int linger_ms) {
+  exit_code_ = code;
+  if (parent_) parent_->SetLinger(linger_ms);
+  if (children_) children_->SetLinger(linger_ms);
+  loop_.Stop();
+}
+
+// ---- events ----
+
+void Worker::OnSignal() {
+  for (int signal : signals_.ReadAll()) {
+    log_.Debug("signal %d: exiting", signal);
+    Exit(0, 0);
+  }
+}
+
+void Worker::OnMonitorEvent() {
+  while (monitor_ != nullptr) {
+    std::optional<transport::LinkEvent> event = monitor_->Read();
+    if (!event) return;
+    switch (*event) {
+      case transport::LinkEvent::kConnected:
+        parent_connected_ = true;
+        refusals_ = 0;
+        break;
+      case transport::LinkEvent::kDisconnected:
+        parent_connected_ = false;
+        log_.Debug("connection to parent %d dropped", options_.parent_id);
+        break;
+      case transport::LinkEvent::kConnectRetried:
+        // A frozen parent's kernel still accepts connections; only a refused
+        // reconnect (nothing listens any more) means it is gone.
+        if (!parent_connected_ && ++refusals_ >= options_.refusals_to_give_up) {
+          log_.Debug("parent %d is gone: exiting", options_.parent_id);
+          Exit(0, 0);
+          return;
+        }
+        break;
+      case transport::LinkEvent::kOther:
+        break;
+    }
+  }
+}
+
+void Worker::OnHeartbeatTimer() {
+  heartbeat_timer_.reset();
+  if (!detector_.enabled()) return;
+  v1::Envelope beat;
+  beat.set_target(options_.id);
+  beat.mutable_heartbeat();
+  SendUp(beat);
+  for (const health::LinkChange& change : detector_.Tick(loop_.now())) {
+    ReportLink(change.id, change.up);
+  }
+  heartbeat_timer_ = loop_.ScheduleAt(loop_.now() + detector_.interval(),
+                                      [this] { OnHeartbeatTimer(); });
+}
+
+void Worker::OnParentReadable() {
+  // Bounded batch: the children's socket and the timers get their turn.
+  for (int i = 0; i < 256 && parent_.has_value(); ++i) {
+    auto got = parent_->Receive(frames_);
+    if (!got.ok() || !*got) return;
+    if (frames_.size() != 1) {
+      CountDropped("parent frame count");
+      continue;
+    }
+    auto envelope = wire::Decode(frames_[0]);
+    if (!envelope.ok()) {
+      CountDropped(std::string(envelope.status().message()));
+      continue;
+    }
+    OnParentEnvelope(*envelope);
+  }
+}
+
+void Worker::OnParentEnvelope(v1::Envelope& envelope) {
+  switch (envelope.body_case()) {
+    case v1::Envelope::kHeartbeatConfig:
+      ApplyHeartbeat(absl::Milliseconds(envelope.heartbeat_config().interval_ms()));
+      for (const auto& [child, known] : children_known_) {
+        std::string bytes = wire::Encode(envelope);
+        std::string id = absl::StrCat(child);
+        children_->Send({std::string_view(id), std::string_view(bytes)}).IgnoreError();
+      }
+      return;
+    case v1::Envelope::kShutdown: {
+      std::string bytes = wire::Encode(envelope);
+      for (const auto& [child, known] : children_known_) {
+        std::string id = absl::StrCat(child);
+        children_->Send({std::string_view(id), std::string_view(bytes)}).IgnoreError();
+      }
+      Exit(0, 200);
+      return;
+    }
+    case v1::Envelope::kReparent:
+      Reparent(envelope.reparent().parent_id(), envelope.reparent().endpoint());
+      return;
+    default:
+      break;
+  }
+  absl::Time now = loop_.now();
+  absl::Time deadline = wire::LocalDeadline(envelope, now);
+  if (envelope.correlation_id() == 0) {
+    CountDropped("request without correlation id");
+    return;
+  }
+  if (now > deadline) {
+    // The caller was already told this failed: never apply it late.
+    log_.Debug("dropping call %d: %s late", envelope.correlation_id(),
+               absl::FormatDuration(now - deadline));
+    return;
+  }
+  if (envelope.route_size() > 0) {
+    Forward(envelope, deadline);
+    return;
+  }
+  if (envelope.target() != options_.id) {
+    CountDropped("request for another node without a route");
+    return;
+  }
+  Execute(envelope);
+}
+
+void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
+  NodeId next = request.route(0);
+  request.mutable_route()->erase(request.mutable_route()->begin());
+  wire::StampDeadline(request, deadline, loop_.now());
+  std::string bytes = wire::Encode(request);
+  std::string id = absl::StrCat(next);
+  absl::Status sent = children_->Send({std::string_view(id), std::string_view(bytes)});
+  if (!sent.ok()) {
+    ReplyError(request, absl::StatusCode::kUnavailable,
+               absl::StrCat("node ", next, " is unreachable from node ", options_.id));
+  }
+}
+
+void Worker::Execute(v1::Envelope& request) {
+  v1::Envelope reply;
+  reply.set_correlation_id(request.correlation_id());
+  reply.set_target(options_.id);
+  switch (request.body_case()) {
+    case v1::Envelope::kExecRequest: {
+      const v1::ExecRequest& exec = request.exec_request();
+      v1::ExecReply* out = reply.mutable_exec_reply();
+      if (exec.has_value()) {
+        store_.Save(exec.key(), exec.value());
+        out->set_found(true);
+        out->set_value(exec.value());
+      } else if (std::optional<int64_t> value = store_.Load(exec.key())) {
+        out->set_found(true);
+        out->set_value(*value);
+      }
+      break;
+    }
+    case v1::Envelope::kPingRequest:
+      reply.mutable_ping_reply();
+      break;
+    case v1::Envelope::kCreateRequest:
+      // We can take a child: the controller spawns it and it connects to us.
+      reply.mutable_create_reply()->set_id(request.create_request().child_id());
+      break;
+    case v1::Envelope::kRemoveRequest:
+      BeginRemove(request);
+      return;
+    default:
+      CountDropped("not a request");
+      return;
+  }
+  SendUp(reply);
+}
+
+void Worker::BeginRemove(const v1::Envelope& request) {
+  if (removal_) return;  // a second remove of the same node: the first one answers
+  removal_.emplace();
+  removal_->request = request;
+  v1::Envelope reparent;
+  reparent.set_target(options_.id);
+  reparent.mutable_reparent()->set_parent_id(request.remove_request().new_parent_id());
+  reparent.mutable_reparent()->set_endpoint(request.remove_request().new_parent_endpoint());
+  std::string bytes = wire::Encode(reparent);
+  for (const auto& [child, known] : children_known_) {
+    std::string id = absl::StrCat(child);
+    absl::Status sent = children_->Send({std::string_view(id), std::string_view(bytes)});
+    if (!sent.ok()) {
+      log_.Warn("cannot hand child %d over: %s", child, sent.ToString());
+      continue;
+    }
+    removal_->told.push_back(child);
+    removal_->waiting[child] = true;
+  }
+  if (removal_->waiting.empty()) {
+    FinishRemove();
+    return;
+  }
+  // A frozen child does not hold the caller past half its budget: it reads the
+  // Reparent when it wakes up.
+  absl::Time now = loop_.now();
+  absl::Time deadline = wire::LocalDeadline(request, now);
+  loop_.ScheduleAt(now + (deadline - now) / 2, [this] { FinishRemove(); });
+}
+
+void Worker::FinishRemove() {
+  if (!removal_ || loop_.stopped()) return;
+  v1::Envelope reply;
+  reply.set_correlation_id(removal_->request.correlation_id());
+  reply.set_target(options_.id);
+  v1::RemoveReply* body = reply.mutable_remove_reply();
+  for (NodeId child : removal_->told) body->add_children(child);
+  SendUp(reply);
+  Exit(0, options_.exit_linger_ms);
+}
+
+void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
+  log_.Debug("re-attaching to node %d at %s", parent_id, endpoint);
+  // Acknowledge on the old link: it is the last frame there, behind every reply
+  // we sent, so the old parent forwards those before it leaves.
+  v1::Envelope ack;
+  ack.set_target(options_.id);
+  ack.mutable_reparent()->set_parent_id(parent_id);
+  ack.mutable_reparent()->set_endpoint(endpoint);
+  SendUp(ack);
+  absl::Status connected = ConnectParent(parent_id, endpoint, options_.exit_linger_ms);
+  if (!connected.ok()) {
+    log_.Warn("cannot re-attach to node %d: %s", parent_id, connected.ToString());
+    Exit(1, 0);
+    return;
+  }
+  SendHello();
+}
+
+void Worker::OnChildReadable() {
+  for (int i = 0; i < 256; ++i) {
+    auto got = children_->Receive(frames_);
+    if (!got.ok() || !*got) return;
+    int64_t child = -1;
+    if (frames_.size() != 2 || !absl::SimpleAtoi(frames_[0], &child) || !IsWorkerId(child)) {
+      CountDropped("child frame shape");
+      continue;
+    }
+    auto envelope = wire::Decode(frames_[1]);
+    if (!envelope.ok()) {
+      CountDropped(std::string(envelope.status().message()));
+      continue;
+    }
+    OnChildEnvelope(child, *envelope, frames_[1]);
+  }
+}
+
+void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, const std::string& bytes) {
+  absl::Time now = loop_.now();
+  if (envelope.has_hello() && envelope.hello().id() == child) {
+    // Our own (new or re-created or adopted) child: watch it, give it our period.
+    children_known_[child] = true;
+    detector_.Watch(child, now);
+    v1::Envelope config;
+    config.mutable_heartbeat_config()->set_interval_ms(
+        static_cast<uint32_t>(absl::ToInt64Milliseconds(detector_.interval())));
+    std::string config_bytes = wire::Encode(config);
+    std::string id = absl::StrCat(child);
+    children_->Send({std::string_view(id), std::string_view(config_bytes)}).IgnoreError();
+    SendUpBytes(bytes);
+    return;
+  }
+  if (!children_known_.contains(child)) {
+    CountDropped("frame from a child that did not say Hello");
+    return;
+  }
+  // Any frame proves the link alive.
+  if (std::optional<health::LinkChange> change = detector_.Beat(child, now)) {
+    ReportLink(change->id, change->up);
+  }
+  switch (envelope.body_case()) {
+    case v1::Envelope::kHeartbeat:
+      return;
+    case v1::Envelope::kRemoveReply:
+      if (envelope.target() == child) {  // the child leaves: stop watching it
+        children_known_.erase(child);
+        detector_.Forget(child);
+      }
+      break;
+    case v1::Envelope::kReparent:
+      // The child's ack of our removal: everything it sent before is forwarded.
+      if (removal_ && envelope.target() == child) {
+        children_known_.erase(child);
+        detector_.Forget(child);
+        removal_->waiting.erase(child);
+        if (removal_->waiting.empty()) FinishRemove();
+        return;
+      }
+      CountDropped("unexpected reparent from below");
+      return;
+    case v1::Envelope::kCreateRequest:
+    case v1::Envelope::kExecRequest:
+    case v1::Envelope::kPingRequest:
+    case v1::Envelope::kRemoveRequest:
+    case v1::Envelope::kHeartbeatConfig:
+    case v1::Envelope::kShutdown:
+      CountDropped("request from below");
+      return;
+    default:
+      break;
+  }
+  SendUpBytes(bytes);  // replies, Hellos and link states travel up unchanged
+}
+
+void Worker::ApplyHeartbeat(absl::Duration interval) {
+  if (heartbeat_timer_) {
+    loop_.Cancel(*heartbeat_timer_);
+    heartbeat_timer_.reset();
+  }
+  absl::Time now = MonoNow();
+  detector_.SetInterval(interval, now);
+  if (interval > absl::ZeroDuration()) {
+    heartbeat_timer_ = loop_.ScheduleAt(now + interval, [this] { OnHeartbeatTimer(); });
+  }
+}
+
+// ---- sending ----
+
+void Worker::SendUp(v1::Envelope& envelope) { SendUpBytes(wire::Encode(envelope)); }
+
+void Worker::SendUpBytes(const std::string& bytes) {
+  if (!parent_.has_value()) return;
+  absl::Status sent = parent_->Send(std::string_view(bytes));
+  // A full queue to a frozen parent: the message is lost and its call times out.
+  if (!sent.ok()) log_.Debug("send up failed: %s", sent.ToString());
+}
+
+void Worker::ReplyError(const v1::Envelope& request, absl::StatusCode code,
+                        const std::string& message) {
+  v1::Envelope reply;
+  reply.set_correlation_id(request.correlation_id());
+  reply.set_target(request.target());
+  reply.mutable_error()->set_code(static_cast<int32_t>(code));
+  reply.mutable_error()->set_message(message);
+  SendUp(reply);
+}
+
+void Worker::SendHello() {
+  v1::Envelope hello;
+  hello.set_target(options_.id);
+  v1::Hello* h = hello.mutable_hello();
+  h->set_id(options_.id);
+  h->set_pid(getpid());
+  h->set_endpoint(endpoint_);
+  h->set_parent(options_.parent_id);
+  SendUp(hello);
+}
+
+void Worker::ReportLink(NodeId child, bool up) {
+  log_.Debug("link to child %d is %s", child, up ? "up" : "down");
+  v1::Envelope state;
+  state.set_target(options_.id);
+  v1::LinkState* s = state.mutable_link_state();
+  s->set_id(child);
+  s->set_up(up);
+  s->set_reporter(options_.id);
+  SendUp(state);
+}
+
+void Worker::CountDropped(const std::string& why) {
+  log_.Debug("dropped a frame: %s", why);
+  ++dropped_unreported_;
+  if (drop_flush_scheduled_) return;
+  // One notice per 100 ms at most, however fast garbage arrives.
+  drop_flush_scheduled_ = true;
+  loop_.ScheduleAfter(absl::Milliseconds(100), [this] { FlushDropped(); });
+}
+
+void Worker::FlushDropped() {
+  drop_flush_scheduled_ = false;
+  if (dropped_unreported_ == 0) return;
+  v1::Envelope notice;
+  notice.set_target(options_.id);
+  notice.mutable_frame_dropped()->set_node(options_.id);
+  notice.mutable_frame_dropped()->set_count(dropped_unreported_);
+  dropped_unreported_ = 0;
+  SendUp(notice);
+}
+
+}  // namespace arbor::node

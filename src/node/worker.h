@@ -1,0 +1,121 @@
+// One compute node: executes requests addressed to it on its Store, forwards the
+// rest down its source route or up to its parent, watches its children's
+// heartbeats, and exits when its parent is gone.
+#ifndef ARBOR_NODE_WORKER_H_
+#define ARBOR_NODE_WORKER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "arbor/v1/arbor.pb.h"
+#include "common/ids.h"
+#include "common/log.h"
+#include "health/detector.h"
+#include "node/store.h"
+#include "process/signals.h"
+#include "transport/endpoints.h"
+#include "transport/event_loop.h"
+#include "transport/monitor.h"
+#include "transport/socket.h"
+
+namespace arbor::node {
+
+struct WorkerOptions {
+  NodeId id = 0;
+  NodeId parent_id = kControllerId;
+  std::string parent_endpoint;  // the parent's ROUTER
+  transport::Transport transport = transport::Transport::kIpc;
+  std::string ipc_dir;          // where the ipc endpoint goes
+  // Heartbeat period until the parent says otherwise; zero = off.
+  absl::Duration heartbeat = absl::ZeroDuration();
+  pid_t controller_pid = 0;     // exit at once if it is not our parent
+  bool verbose = false;
+  transport::SocketOptions sockets;
+  // Consecutive refused reconnects after which the parent counts as gone.
+  int refusals_to_give_up = 3;
+  // How long queued messages may delay the exit (Reparent, last replies).
+  int exit_linger_ms = 2000;
+};
+
+class Worker {
+ public:
+  // Binds the ROUTER for children, connects to the parent, says Hello.
+  static absl::StatusOr<std::unique_ptr<Worker>> Start(const WorkerOptions& options);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+
+  // Runs until Shutdown, remove, a signal, or the parent is gone. Returns the
+  // process exit code.
+  int Run();
+
+ private:
+  Worker(const WorkerOptions& options, process::SignalFd signals);
+  absl::Status Setup();
+  // Replaces the upstream DEALER; the old one may flush for `old_linger_ms`.
+  absl::Status ConnectParent(NodeId parent_id, const std::string& endpoint, int old_linger_ms);
+
+  void OnParentReadable();
+  void OnChildReadable();
+  void OnMonitorEvent();
+  void OnSignal();
+  void OnHeartbeatTimer();
+
+  void OnParentEnvelope(v1::Envelope& envelope);
+  void OnChildEnvelope(NodeId child, v1::Envelope& envelope, const std::string& bytes);
+  void Execute(v1::Envelope& request);
+  void Forward(v1::Envelope& request, absl::Time deadline);
+  void ApplyHeartbeat(absl::Duration interval);
+  void Reparent(NodeId parent_id, const std::string& endpoint);
+  void BeginRemove(const v1::Envelope& request);
+  void FinishRemove();
+  void Exit(int code, int linger_ms);
+
+  void SendUp(v1::Envelope& envelope);
+  void SendUpBytes(const std::string& bytes);
+  void ReplyError(const v1::Envelope& request, absl::StatusCode code, const std::string& message);
+  void SendHello();
+  void ReportLink(NodeId child, bool up);
+  void CountDropped(const std::string& why);
+  void FlushDropped();
+
+  WorkerOptions options_;
+  Logger log_;
+  process::SignalFd signals_;
+  transport::Context context_;
+  transport::EventLoop loop_;
+  std::string endpoint_;
+  std::optional<transport::Socket> children_;
+  std::optional<transport::Socket> parent_;
+  std::unique_ptr<transport::Monitor> monitor_;  // watches parent_; destroyed first
+  int monitor_generation_ = 0;
+  bool parent_connected_ = false;
+  int refusals_ = 0;
+
+  Store store_;
+  health::Detector detector_;
+  absl::flat_hash_map<NodeId, bool> children_known_;  // said Hello to us
+  std::optional<transport::EventLoop::TimerId> heartbeat_timer_;
+  uint64_t dropped_unreported_ = 0;
+  bool drop_flush_scheduled_ = false;
+  int exit_code_ = 0;
+
+  // Being removed: the children told to move that have not acknowledged yet
+  // (their ack is the last frame on the old link, behind their replies).
+  struct Removal {
+    v1::Envelope request;
+    std::vector<NodeId> told;
+    absl::flat_hash_map<NodeId, bool> waiting;
+  };
+  std::optional<Removal> removal_;
+  transport::Frames frames_;
+};
+
+}  // namespace arbor::node
+
+#endif  // ARBOR_NODE_WORKER_H_

@@ -1,0 +1,53 @@
+// Spawning workers and owning them: posix_spawn with a clean signal state, one
+// process group, stdin/stdout on /dev/null; an RAII handle that kills and reaps.
+#ifndef ARBOR_PROCESS_CHILD_H_
+#define ARBOR_PROCESS_CHILD_H_
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace arbor::process {
+
+// How a reaped child ended, for messages ("exited with code 1").
+std::string DescribeWaitStatus(int wait_status);
+
+// A spawned child. Destroying a handle whose child was not reaped kills it with
+// SIGKILL and reaps it, so no code path leaves a zombie or a stray process.
+class Child {
+ public:
+  Child() = default;
+  ~Child();
+  Child(Child&& other) noexcept : pid_(other.pid_) { other.pid_ = -1; }
+  Child& operator=(Child&& other) noexcept;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  // posix_spawn `path` with `argv` (argv[0] included). `process_group`: 0 makes
+  // the child lead a new group, >0 joins that group. The signal mask is emptied
+  // and SIGINT/SIGTERM/SIGHUP/SIGCHLD/SIGPIPE reset to default in the child.
+  static absl::StatusOr<Child> Spawn(const std::string& path, const std::vector<std::string>& argv,
+                                     pid_t process_group);
+
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0; }
+  // Sends `signal`; a no-op once reaped.
+  void Signal(int signal) const;
+  // The child was reaped elsewhere (waitpid(-1)): forget it.
+  void MarkReaped() { pid_ = -1; }
+
+ private:
+  explicit Child(pid_t pid) : pid_(pid) {}
+  pid_t pid_ = -1;
+};
+
+// The directory of the running binary (from /proc/self/exe).
+absl::StatusOr<std::string> SelfDirectory();
+
+}  // namespace arbor::process
+
+#endif  // ARBOR_PROCESS_CHILD_H_

@@ -1,0 +1,61 @@
+#include "process/worker_pool.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace arbor::process {
+
+absl::StatusOr<pid_t> WorkerPool::Spawn(const SpawnRequest& request) {
+  std::vector<std::string> argv = {
+      worker_path_,
+      absl::StrCat("--id=", request.id),
+      absl::StrCat("--parent=", request.parent),
+      absl::StrCat("--parent_endpoint=", request.parent_endpoint),
+      absl::StrCat("--heartbeat_ms=", request.heartbeat_ms),
+  };
+  argv.insert(argv.end(), common_args_.begin(), common_args_.end());
+  absl::StatusOr<Child> child = Child::Spawn(worker_path_, argv, group_);
+  if (!child.ok() && group_ != 0) {
+    // Every member of our group is gone (setpgid fails): start a new one.
+    group_ = 0;
+    child = Child::Spawn(worker_path_, argv, 0);
+  }
+  if (!child.ok()) return child.status();
+  pid_t pid = child->pid();
+  if (group_ == 0) group_ = pid;
+  children_.emplace(pid, Member{std::move(*child), group_});
+  return pid;
+}
+
+std::vector<WorkerPool::Exit> WorkerPool::Reap() {
+  std::vector<Exit> exits;
+  while (true) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) break;
+    auto it = children_.find(pid);
+    if (it != children_.end()) {
+      it->second.child.MarkReaped();
+      children_.erase(it);
+    }
+    exits.push_back({pid, status});
+  }
+  return exits;
+}
+
+void WorkerPool::Kill(pid_t pid) {
+  auto it = children_.find(pid);
+  if (it != children_.end()) it->second.child.Signal(SIGKILL);
+}
+
+void WorkerPool::KillAll() {
+  // Only a group that still has a member of ours: its id cannot have been reused.
+  bool group_alive = false;
+  for (auto& [pid, member] : children_) group_alive |= member.group == group_;
+  if (group_ > 0 && group_alive) ::killpg(group_, SIGKILL);
+  for (auto& [pid, member] : children_) member.child.Signal(SIGKILL);
+}
+
+}  // namespace arbor::process

@@ -1,0 +1,65 @@
+// Futures as a table: correlation id -> {deadline, target, callback}. Each call
+// resolves exactly once: by its reply, by its deadline, or by a failure of its
+// node. Pure: time is passed in.
+#ifndef ARBOR_RPC_PENDING_CALLS_H_
+#define ARBOR_RPC_PENDING_CALLS_H_
+
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "arbor/v1/arbor.pb.h"
+#include "common/ids.h"
+
+namespace arbor::rpc {
+
+class PendingCalls {
+ public:
+  // Gets the reply envelope, or DEADLINE_EXCEEDED / the failure status.
+  using Callback = absl::AnyInvocable<void(absl::StatusOr<v1::Envelope>)>;
+
+  // Registers a call and returns its id: monotonic from 1, never reused.
+  CallId Add(absl::Time deadline, NodeId target, Callback callback);
+
+  // Resolves `id` with `result`. False (and nothing runs) when `id` is unknown:
+  // already resolved, expired, or never issued — a late reply.
+  bool Resolve(CallId id, absl::StatusOr<v1::Envelope> result);
+
+  // Resolves every call whose deadline is <= now with DEADLINE_EXCEEDED, earliest
+  // first; returns how many.
+  int Expire(absl::Time now);
+
+  // Resolves with `status` every call whose target satisfies `predicate`.
+  template <typename Predicate>
+  int FailIf(Predicate predicate, const absl::Status& status) {
+    std::vector<CallId> ids;
+    for (const auto& [id, call] : calls_) {
+      if (predicate(call.target)) ids.push_back(id);
+    }
+    for (CallId id : ids) Resolve(id, status);
+    return static_cast<int>(ids.size());
+  }
+
+  std::optional<absl::Time> NextDeadline() const;
+  size_t size() const { return calls_.size(); }
+  bool Contains(CallId id) const { return calls_.contains(id); }
+
+ private:
+  struct Call {
+    absl::Time deadline;
+    NodeId target;
+    Callback callback;
+  };
+
+  CallId next_id_ = 1;
+  absl::flat_hash_map<CallId, Call> calls_;
+  std::map<std::pair<absl::Time, CallId>, bool> by_deadline_;
+};
+
+}  // namespace arbor::rpc
+
+#endif  // ARBOR_RPC_PENDING_CALLS_H_

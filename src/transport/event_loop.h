@@ -1,0 +1,76 @@
+// One single-threaded event loop per process: sockets and fds with callbacks,
+// timers, and a poll whose timeout is the nearest timer. No sleeps, no ticks.
+#ifndef ARBOR_TRANSPORT_EVENT_LOOP_H_
+#define ARBOR_TRANSPORT_EVENT_LOOP_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/time/time.h"
+#include "transport/socket.h"
+
+namespace arbor::transport {
+
+class EventLoop {
+ public:
+  using TimerId = uint64_t;
+  using Callback = std::function<void()>;
+
+  EventLoop() = default;
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Calls `on_readable` while `socket` has input. The socket must stay alive until
+  // RemoveSocket; removing it from inside its own callback is allowed.
+  void AddSocket(Socket& socket, Callback on_readable);
+  void RemoveSocket(Socket& socket);
+  // Same for a raw file descriptor (stdin, signalfd).
+  void AddFd(int fd, Callback on_readable);
+  void RemoveFd(int fd);
+
+  // Runs `callback` once at `when` (monotonic time). Returns an id for Cancel.
+  TimerId ScheduleAt(absl::Time when, absl::AnyInvocable<void()> callback);
+  TimerId ScheduleAfter(absl::Duration delay, absl::AnyInvocable<void()> callback);
+  // Cancelling a timer that already ran or was cancelled is a no-op.
+  void Cancel(TimerId id);
+
+  // Polls and dispatches until Stop() is called.
+  void Run();
+  void Stop() { running_ = false; }
+  bool stopped() const { return !running_; }
+
+  // Monotonic time of the latest wake-up (cheap; handlers use it as "now").
+  absl::Time now() const { return now_; }
+  // Time of the wake-up before the current one, so a handler can tell that the
+  // process was frozen (the gap is far longer than any timeout it asked for).
+  absl::Time previous_wake() const { return previous_wake_; }
+
+ private:
+  struct Source {
+    void* socket = nullptr;  // zmq socket handle, or nullptr for an fd
+    int fd = -1;
+    Callback on_readable;
+    bool removed = false;
+  };
+
+  void Remove(void* socket, int fd);
+  void RunDueTimers();
+
+  std::vector<std::shared_ptr<Source>> sources_;
+  std::map<std::pair<absl::Time, TimerId>, absl::AnyInvocable<void()>> timers_;
+  absl::flat_hash_map<TimerId, absl::Time> timer_times_;
+  TimerId next_timer_ = 1;
+  bool running_ = false;
+  absl::Time now_ = absl::InfinitePast();
+  absl::Time previous_wake_ = absl::InfinitePast();
+};
+
+}  // namespace arbor::transport
+
+#endif  // ARBOR_TRANSPORT_EVENT_LOOP_H_

@@ -1,0 +1,147 @@
+#include "transport/socket.h"
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+
+namespace arbor::transport {
+
+absl::Status ZmqStatus(const zmq::error_t& error, std::string_view what) {
+  std::string message = absl::StrCat(Sv(what), ": ", error.what());
+  switch (error.num()) {
+    case EHOSTUNREACH:
+      return absl::UnavailableError(message);
+    case EAGAIN:
+      return absl::ResourceExhaustedError(message);
+    case EINVAL:
+    case EPROTONOSUPPORT:
+    case ENOCOMPATPROTO:
+      return absl::InvalidArgumentError(message);
+    case EADDRINUSE:
+      return absl::AlreadyExistsError(message);
+    case EMFILE:
+      return absl::ResourceExhaustedError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+absl::StatusOr<Socket> Socket::Make(Context& context, zmq::socket_type type) {
+  try {
+    return Socket(zmq::socket_t(context.get(), type));
+  } catch (const zmq::error_t& e) {
+    return ZmqStatus(e, "socket");
+  }
+}
+
+namespace {
+
+void ApplyCommon(zmq::socket_t& s, const SocketOptions& o) {
+  s.set(zmq::sockopt::sndhwm, o.high_water_mark);
+  s.set(zmq::sockopt::rcvhwm, o.high_water_mark);
+  s.set(zmq::sockopt::maxmsgsize, o.max_message_bytes);
+  s.set(zmq::sockopt::heartbeat_ivl, o.zmtp_heartbeat_ms);
+  s.set(zmq::sockopt::heartbeat_timeout, o.zmtp_heartbeat_timeout_ms);
+  s.set(zmq::sockopt::heartbeat_ttl, o.zmtp_heartbeat_timeout_ms);
+  // Until the shutdown handshake, queued messages may still go out on close.
+  s.set(zmq::sockopt::linger, 1000);
+}
+
+}  // namespace
+
+absl::StatusOr<Socket> Socket::Router(Context& context, const SocketOptions& options) {
+  auto socket = Make(context, zmq::socket_type::router);
+  if (!socket.ok()) return socket.status();
+  try {
+    zmq::socket_t& s = socket->socket_;
+    ApplyCommon(s, options);
+    s.set(zmq::sockopt::router_mandatory, 1);
+    s.set(zmq::sockopt::router_handover, 1);
+    s.set(zmq::sockopt::backlog, options.backlog);
+  } catch (const zmq::error_t& e) {
+    return ZmqStatus(e, "router options");
+  }
+  return socket;
+}
+
+absl::StatusOr<Socket> Socket::Dealer(Context& context, const SocketOptions& options,
+                                      const std::string& routing_id) {
+  auto socket = Make(context, zmq::socket_type::dealer);
+  if (!socket.ok()) return socket.status();
+  try {
+    zmq::socket_t& s = socket->socket_;
+    ApplyCommon(s, options);
+    s.set(zmq::sockopt::routing_id, zmq::buffer(routing_id));
+    s.set(zmq::sockopt::reconnect_ivl, options.reconnect_ms);
+  } catch (const zmq::error_t& e) {
+    return ZmqStatus(e, "dealer options");
+  }
+  return socket;
+}
+
+absl::StatusOr<Socket> Socket::Pair(Context& context) {
+  return Make(context, zmq::socket_type::pair);
+}
+
+absl::StatusOr<std::string> Socket::Bind(const std::string& endpoint) {
+  try {
+    socket_.bind(endpoint);
+    return socket_.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return ZmqStatus(e, absl::StrCat("bind ", endpoint));
+  }
+}
+
+absl::Status Socket::Connect(const std::string& endpoint) {
+  try {
+    socket_.connect(endpoint);
+    return absl::OkStatus();
+  } catch (const zmq::error_t& e) {
+    return ZmqStatus(e, absl::StrCat("connect ", endpoint));
+  }
+}
+
+absl::Status Socket::Send(absl::Span<const std::string_view> frames) {
+  try {
+    for (size_t i = 0; i < frames.size(); ++i) {
+      auto flags = zmq::send_flags::dontwait;
+      if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
+      auto sent = socket_.send(zmq::const_buffer(frames[i].data(), frames[i].size()), flags);
+      // EAGAIN on the first frame: nothing was queued. Later frames of a message
+      // cannot fail with EAGAIN once the first is accepted.
+      if (!sent) return absl::ResourceExhaustedError("send: peer queue full");
+    }
+    return absl::OkStatus();
+  } catch (const zmq::error_t& e) {
+    return ZmqStatus(e, "send");
+  }
+}
+
+absl::StatusOr<bool> Socket::Receive(Frames& frames) {
+  frames.clear();
+  try {
+    while (true) {
+      zmq::message_t message;
+      auto received = socket_.recv(message, zmq::recv_flags::dontwait);
+      if (!received) {
+        if (frames.empty()) return false;
+        continue;  // the rest of a multi-part message is always ready
+      }
+      frames.emplace_back(static_cast<const char*>(message.data()), message.size());
+      if (!message.more()) return true;
+    }
+  } catch (const zmq::error_t& e) {
+    return ZmqStatus(e, "receive");
+  }
+}
+
+void Socket::SetLinger(int ms) {
+  try {
+    socket_.set(zmq::sockopt::linger, ms);
+  } catch (const zmq::error_t&) {
+    // Only fails on a closed socket, where linger no longer matters.
+  }
+}
+
+}  // namespace arbor::transport

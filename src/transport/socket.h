@@ -1,0 +1,99 @@
+// ZeroMQ sockets as Arbor uses them: the only code that speaks cppzmq. Every send
+// is non-blocking and every libzmq error comes back as an absl::Status.
+#ifndef ARBOR_TRANSPORT_SOCKET_H_
+#define ARBOR_TRANSPORT_SOCKET_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "zmq.hpp"
+
+namespace arbor::transport {
+
+// One message: its frames, in order.
+using Frames = std::vector<std::string>;
+
+// Options every Arbor socket gets. Defaults documented in README "Limits".
+struct SocketOptions {
+  // Messages queued per peer before sends answer RESOURCE_EXHAUSTED (ZMQ_SNDHWM)
+  // or the peer is throttled (ZMQ_RCVHWM).
+  int high_water_mark = 10000;
+  // Larger inbound messages drop the connection (ZMQ_MAXMSGSIZE).
+  int64_t max_message_bytes = 1 << 20;
+  // ZMTP heartbeats, so a connection to a frozen peer is dropped and re-made.
+  int zmtp_heartbeat_ms = 2000;
+  int zmtp_heartbeat_timeout_ms = 6000;
+  // Pending connections a ROUTER's listener accepts (ZMQ_BACKLOG).
+  int backlog = 1024;
+  // Reconnect period of a DEALER (ZMQ_RECONNECT_IVL).
+  int reconnect_ms = 100;
+};
+
+// The process's ZeroMQ context. Must outlive every Socket made from it. Create it
+// only after the signals the process handles are blocked: its I/O threads inherit
+// the signal mask.
+class Context {
+ public:
+  Context() : context_(1) {}
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  zmq::context_t& get() { return context_; }
+
+ private:
+  zmq::context_t context_;
+};
+
+class Socket {
+ public:
+  // A ROUTER with ROUTER_MANDATORY and ROUTER_HANDOVER set.
+  static absl::StatusOr<Socket> Router(Context& context, const SocketOptions& options);
+  // A DEALER whose routing id is `routing_id` (a node id in ASCII decimal).
+  static absl::StatusOr<Socket> Dealer(Context& context, const SocketOptions& options,
+                                       const std::string& routing_id);
+  // A PAIR, for a monitor's event stream.
+  static absl::StatusOr<Socket> Pair(Context& context);
+
+  Socket(Socket&&) = default;
+  Socket& operator=(Socket&&) = default;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  // Binds; returns the endpoint actually bound (tcp://127.0.0.1:* resolved).
+  absl::StatusOr<std::string> Bind(const std::string& endpoint);
+  absl::Status Connect(const std::string& endpoint);
+
+  // Sends one message without blocking. UNAVAILABLE when a ROUTER has no peer of
+  // that routing id (EHOSTUNREACH), RESOURCE_EXHAUSTED when the peer's queue is
+  // full (EAGAIN). A multi-frame message is all-or-nothing.
+  absl::Status Send(absl::Span<const std::string_view> frames);
+  absl::Status Send(std::string_view frame) { return Send(absl::MakeConstSpan(&frame, 1)); }
+
+  // Receives one whole message without blocking into `frames`; false when none
+  // is waiting.
+  absl::StatusOr<bool> Receive(Frames& frames);
+
+  // How long queued outbound messages may delay close (ZMQ_LINGER).
+  void SetLinger(int ms);
+
+  // For the event loop and the monitor only.
+  zmq::socket_ref ref() { return socket_; }
+
+ private:
+  explicit Socket(zmq::socket_t socket) : socket_(std::move(socket)) {}
+  static absl::StatusOr<Socket> Make(Context& context, zmq::socket_type type);
+
+  zmq::socket_t socket_;
+};
+
+// Describes a ZeroMQ error as a Status with `what` in front.
+absl::Status ZmqStatus(const zmq::error_t& error, std::string_view what);
+
+}  // namespace arbor::transport
+
+#endif  // ARBOR_TRANSPORT_SOCKET_H_

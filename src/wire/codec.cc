@@ -1,0 +1,118 @@
+#include "wire/codec.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+
+namespace arbor::wire {
+namespace {
+
+bool IsNodeOrController(int64_t id) { return id == kControllerId || IsWorkerId(id); }
+
+absl::Status Invalid(std::string_view what) {
+  return absl::InvalidArgumentError(std::string(what));
+}
+
+absl::Status ValidateBody(const v1::Envelope& e) {
+  switch (e.body_case()) {
+    case v1::Envelope::BODY_NOT_SET:
+      return Invalid("no body");
+    case v1::Envelope::kCreateRequest:
+      if (!IsWorkerId(e.create_request().child_id())) return Invalid("child id out of range");
+      return absl::OkStatus();
+    case v1::Envelope::kCreateReply:
+      if (!IsWorkerId(e.create_reply().id())) return Invalid("id out of range");
+      return absl::OkStatus();
+    case v1::Envelope::kExecRequest:
+      if (!IsValidKey(e.exec_request().key())) return Invalid("invalid key");
+      return absl::OkStatus();
+    case v1::Envelope::kRemoveRequest:
+      if (!IsNodeOrController(e.remove_request().new_parent_id())) {
+        return Invalid("parent id out of range");
+      }
+      if (e.remove_request().new_parent_endpoint().empty() ||
+          e.remove_request().new_parent_endpoint().size() > kMaxEndpointLength) {
+        return Invalid("bad endpoint");
+      }
+      return absl::OkStatus();
+    case v1::Envelope::kRemoveReply:
+      for (int64_t id : e.remove_reply().children()) {
+        if (!IsWorkerId(id)) return Invalid("child id out of range");
+      }
+      return absl::OkStatus();
+    case v1::Envelope::kReparent:
+      if (!IsNodeOrController(e.reparent().parent_id())) return Invalid("parent id out of range");
+      if (e.reparent().endpoint().empty() || e.reparent().endpoint().size() > kMaxEndpointLength) {
+        return Invalid("bad endpoint");
+      }
+      return absl::OkStatus();
+    case v1::Envelope::kLinkState:
+      if (!IsWorkerId(e.link_state().id()) || !IsNodeOrController(e.link_state().reporter())) {
+        return Invalid("id out of range");
+      }
+      return absl::OkStatus();
+    case v1::Envelope::kHello:
+      if (!IsWorkerId(e.hello().id()) || !IsNodeOrController(e.hello().parent())) {
+        return Invalid("id out of range");
+      }
+      if (e.hello().pid() <= 0) return Invalid("bad pid");
+      if (e.hello().endpoint().empty() || e.hello().endpoint().size() > kMaxEndpointLength) {
+        return Invalid("bad endpoint");
+      }
+      return absl::OkStatus();
+    case v1::Envelope::kError:
+      if (e.error().code() <= 0 || e.error().code() > 16) return Invalid("bad status code");
+      return absl::OkStatus();
+    case v1::Envelope::kFrameDropped:
+      if (!IsWorkerId(e.frame_dropped().node())) return Invalid("id out of range");
+      return absl::OkStatus();
+    case v1::Envelope::kExecReply:
+    case v1::Envelope::kPingRequest:
+    case v1::Envelope::kPingReply:
+    case v1::Envelope::kHeartbeatConfig:
+    case v1::Envelope::kHeartbeat:
+    case v1::Envelope::kShutdown:
+      return absl::OkStatus();
+  }
+  return Invalid("unknown body");
+}
+
+}  // namespace
+
+bool IsValidKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxKeyLength) return false;
+  for (char c : key) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string Encode(v1::Envelope& envelope) {
+  envelope.set_version(kProtocolVersion);
+  return envelope.SerializeAsString();
+}
+
+absl::Status Validate(const v1::Envelope& e) {
+  if (e.version() != kProtocolVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("protocol version ", e.version(), ", expected ", kProtocolVersion));
+  }
+  if (!IsNodeOrController(e.target())) return Invalid("target out of range");
+  if (e.route_size() > kMaxRouteLength) return Invalid("route too long");
+  for (int64_t hop : e.route()) {
+    if (!IsWorkerId(hop)) return Invalid("route hop out of range");
+  }
+  return ValidateBody(e);
+}
+
+absl::StatusOr<v1::Envelope> Decode(std::string_view bytes) {
+  v1::Envelope envelope;
+  if (!envelope.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("frame does not parse as an Envelope");
+  }
+  absl::Status status = Validate(envelope);
+  if (!status.ok()) return status;
+  return envelope;
+}
+
+}  // namespace arbor::wire

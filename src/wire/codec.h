@@ -1,0 +1,36 @@
+// Envelope <-> bytes: the only place that serializes or parses protobuf, and the
+// validation every decoded envelope passes before anyone acts on it.
+#ifndef ARBOR_WIRE_CODEC_H_
+#define ARBOR_WIRE_CODEC_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "arbor/v1/arbor.pb.h"
+
+namespace arbor::wire {
+
+inline constexpr uint32_t kProtocolVersion = 1;
+inline constexpr size_t kMaxKeyLength = 64;
+// Longest legitimate route (tree depth) and endpoint; bigger envelopes are invalid.
+inline constexpr int kMaxRouteLength = 100000;
+inline constexpr size_t kMaxEndpointLength = 256;
+
+// Serializes `envelope`, stamping the current protocol version.
+std::string Encode(v1::Envelope& envelope);
+
+// Parses and validates. INVALID_ARGUMENT (with a reason) when the bytes do not
+// parse, the version differs (FAILED_PRECONDITION), an id is out of range, a key
+// does not match [A-Za-z0-9]{1,64}, or no body is set.
+absl::StatusOr<v1::Envelope> Decode(std::string_view bytes);
+
+// Validation alone, for envelopes built in memory.
+absl::Status Validate(const v1::Envelope& envelope);
+
+// True when `key` matches [A-Za-z0-9]+ and is at most kMaxKeyLength long.
+bool IsValidKey(std::string_view key);
+
+}  // namespace arbor::wire
+
+#endif  // ARBOR_WIRE_CODEC_H_

@@ -1,0 +1,47 @@
+// arbor: the controller and its command line.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "controller/controller.h"
+
+ABSL_FLAG(bool, sync, false, "read the next line only after the current one is answered");
+ABSL_FLAG(std::string, transport, "ipc", "ipc (private 0700 directory under $TMPDIR) or tcp (127.0.0.1)");
+ABSL_FLAG(int64_t, timeout_ms, 1000, "deadline of exec, ping, remove and of asking a parent");
+ABSL_FLAG(int64_t, hello_timeout_ms, 4000, "how long a new worker has to say Hello");
+ABSL_FLAG(int64_t, max_in_flight, 1024, "commands read but not yet answered (stdin waits)");
+ABSL_FLAG(bool, verbose, false, "log more on stderr, workers too");
+
+int main(int argc, char** argv) {
+  absl::FlagsUsageConfig config;
+  config.version_string = [] { return std::string("arbor 0.1.0\n"); };
+  absl::SetFlagsUsageConfig(config);
+  absl::SetProgramUsageMessage(
+      "arbor [flags] < commands\n  Controller of a tree of arbor-worker processes; type `help`.");
+  absl::ParseCommandLine(argc, argv);
+
+  arbor::controller::ControllerOptions options;
+  auto transport = arbor::transport::ParseTransport(absl::GetFlag(FLAGS_transport));
+  if (!transport.ok()) {
+    std::fprintf(stderr, "arbor: %s\n", std::string(transport.status().message()).c_str());
+    return 2;
+  }
+  options.transport = *transport;
+  options.sync = absl::GetFlag(FLAGS_sync);
+  options.request_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
+  options.hello_timeout = absl::Milliseconds(absl::GetFlag(FLAGS_hello_timeout_ms));
+  options.max_in_flight = static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_in_flight)));
+  options.verbose = absl::GetFlag(FLAGS_verbose);
+  options.prompt = isatty(STDIN_FILENO) == 1;
+
+  auto controller = arbor::controller::Controller::Start(options);
+  if (!controller.ok()) {
+    std::fprintf(stderr, "arbor: %s\n", std::string(controller.status().message()).c_str());
+    return 1;
+  }
+  return (*controller)->Run();
+}
