@@ -257,8 +257,10 @@ void Controller::DoRemove(uint64_t seq, const cli::RemoveCommand& remove) {
        [this, seq, id = remove.id, pid = node->pid](absl::StatusOr<v1::Envelope> reply) {
          tree::Node* gone = topology_.Find(id);
          if (gone != nullptr) gone->removing = false;
+         bool exited = exited_while_removing_.erase(id) > 0;
          pump_needed_ = true;
          if (!reply.ok()) {
+           if (exited && gone != nullptr && gone->pid == pid) MarkDead(id);
            Answer(seq, cli::FormatRemove(reply.status()));
            return;
          }
@@ -285,10 +287,8 @@ void Controller::ExpectReattach(NodeId id) {
         tree::Node* n = topology_.Find(id);
         if (n == nullptr) return;
         n->reattaching = false;
-        if (!hello.ok()) {
-          log_.Warn("node %d did not re-attach: %s", id, hello.status().ToString());
-          ApplyLink(id, false);
-        }
+        // A frozen child re-attaches when it wakes; until then its requests time out.
+        if (!hello.ok()) log_.Debug("node %d did not re-attach: %s", id, hello.status().ToString());
       });
 }
 

@@ -322,6 +322,16 @@ void Controller::OnWorkerExit(pid_t pid, int wait_status) {
     }
     return;
   }
+  if (node->removing) {
+    // A removed worker exits right after its reply, which may still be queued
+    // behind this SIGCHLD: the remove call decides (DoRemove).
+    exited_while_removing_.insert(id);
+    return;
+  }
+  MarkDead(id);
+}
+
+void Controller::MarkDead(NodeId id) {
   topology_.MarkDead(id);
   // Its requests, and those of everything behind it, can no longer be answered.
   pending_.FailIf([&](NodeId target) { return topology_.IsOnRoute(id, target); },
@@ -373,6 +383,9 @@ void Controller::BeginShutdown(bool wait_for_pending) {
   shutting_down_ = true;
   (void)wait_for_pending;  // EOF arrives here only once nothing is pending
   UpdateStdinInterest();
+  // Workers leaving now are not news: no Heartbit lines during shutdown.
+  detector_.SetInterval(absl::ZeroDuration(), loop_.now());
+  ArmHeartbeatTimer();
   v1::Envelope shutdown;
   shutdown.mutable_shutdown();
   for (NodeId root : topology_.roots()) SendToRoot(root, shutdown).IgnoreError();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "arbor/v1/arbor.pb.h"
 #include "cli/answer_order.h"
@@ -58,6 +59,7 @@ class Controller {
   void OnHello(NodeId from, const v1::Envelope& envelope);
   void OnReply(v1::Envelope& envelope);
   void OnWorkerExit(pid_t pid, int wait_status);
+  void MarkDead(NodeId id);
   void ApplyLink(NodeId id, bool up);
 
   // After every event: dispatch what waited, read more lines, maybe shut down.
@@ -125,6 +127,7 @@ class Controller {
   absl::flat_hash_map<NodeId, CallId> creating_calls_;   // node -> its Hello wait
   absl::flat_hash_map<NodeId, CallId> reattach_calls_;   // node -> its Hello wait
   absl::flat_hash_map<pid_t, NodeId> pid_to_node_;
+  absl::flat_hash_set<NodeId> exited_while_removing_;
 
   // stdin
   std::string input_;
