@@ -1,6 +1,7 @@
 #include "cli/answer_order.h"
 
 #include <algorithm>
+#include <set>
 
 namespace arbor::cli {
 
@@ -28,10 +29,11 @@ std::vector<std::string> AnswerOrder::Complete(uint64_t seq, std::vector<std::st
   it->second.lines = std::move(lines);
   it->second.done = true;
 
-  std::vector<uint64_t> candidates = {seq};
+  // Smallest first: answers freed together print in input order.
+  std::set<uint64_t> candidates = {seq};
   while (!candidates.empty()) {
-    uint64_t s = candidates.back();
-    candidates.pop_back();
+    uint64_t s = *candidates.begin();
+    candidates.erase(candidates.begin());
     auto e = entries_.find(s);
     if (e == entries_.end() || !e->second.done || !AtFront(s, e->second)) continue;
     for (std::string& line : e->second.lines) out.push_back(std::move(line));
@@ -41,7 +43,7 @@ std::vector<std::string> AnswerOrder::Complete(uint64_t seq, std::vector<std::st
       if (q->second.empty()) {
         queues_.erase(q);
       } else {
-        candidates.push_back(q->second.front());
+        candidates.insert(q->second.front());
       }
     }
     entries_.erase(e);

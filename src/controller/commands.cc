@@ -34,6 +34,10 @@ bool Controller::Blocked(uint64_t seq, const cli::Command& command) const {
     return order_.oldest() != seq || !reattach_calls_.empty();
   }
   std::vector<NodeId> nodes = cli::NodesOf(command);
+  // Behind an earlier command that waits on the same node (O(1) each).
+  for (NodeId id : nodes) {
+    if (deferred_names_.contains(id)) return true;
+  }
   for (NodeId id : nodes) {
     if (topology_.Settling(id)) return true;
     const tree::Node* node = topology_.Find(id);
@@ -44,20 +48,20 @@ bool Controller::Blocked(uint64_t seq, const cli::Command& command) const {
         if (topology_.Find(child)->state == tree::NodeState::kCreating) return true;
       }
     }
-    for (const Deferred& d : deferred_) {
-      for (NodeId other : cli::NodesOf(d.command)) {
-        if (other == id) return true;
-      }
-    }
   }
   return false;
+}
+
+void Controller::Defer(uint64_t seq, cli::Command command) {
+  for (NodeId id : cli::NodesOf(command)) ++deferred_names_[id];
+  deferred_.push_back({seq, std::move(command)});
 }
 
 void Controller::Submit(uint64_t seq, cli::Command command) {
   // A command that names a node still being created (or moved) waits for it,
   // behind any earlier command that waits on the same node.
   if (Blocked(seq, command)) {
-    deferred_.push_back({seq, std::move(command)});
+    Defer(seq, std::move(command));
     return;
   }
   Execute(seq, command);
@@ -69,9 +73,10 @@ void Controller::PumpDeferred() {
   dispatching_ = true;  // no new line may slip in between deferred ones
   std::deque<Deferred> waiting = std::move(deferred_);
   deferred_.clear();
+  deferred_names_.clear();  // rebuilt from the entries that keep waiting
   for (Deferred& d : waiting) {
     if (Blocked(d.seq, d.command)) {
-      deferred_.push_back(std::move(d));
+      Defer(d.seq, std::move(d.command));
     } else {
       Execute(d.seq, d.command);
     }

@@ -274,12 +274,13 @@ void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
     if (it != creating_calls_.end()) pending_.Resolve(it->second, envelope);
     return;
   }
-  if (node->reattaching) {
-    node->endpoint = hello.endpoint();
-    auto it = reattach_calls_.find(hello.id());
-    if (it != reattach_calls_.end()) pending_.Resolve(it->second, envelope);
-    pump_needed_ = true;
-  }
+  // Re-attached after `remove` of its parent (also late, after a freeze): it is
+  // heard from under its new parent.
+  node->endpoint = hello.endpoint();
+  auto it = reattach_calls_.find(hello.id());
+  if (it != reattach_calls_.end()) pending_.Resolve(it->second, envelope);
+  pump_needed_ = true;
+  if (detector_.enabled()) ApplyLink(hello.id(), true);
 }
 
 void Controller::ApplyLink(NodeId id, bool up) {

@@ -74,6 +74,7 @@ class Controller {
   void OnLine(std::string_view line);
   void Submit(uint64_t seq, cli::Command command);
   bool Blocked(uint64_t seq, const cli::Command& command) const;
+  void Defer(uint64_t seq, cli::Command command);
   void PumpDeferred();
   void Execute(uint64_t seq, const cli::Command& command);
   void DoCreate(uint64_t seq, const cli::CreateCommand& create);
@@ -121,6 +122,7 @@ class Controller {
     cli::Command command;
   };
   std::deque<Deferred> deferred_;
+  absl::flat_hash_map<NodeId, int> deferred_names_;  // node -> deferred commands naming it
   bool pump_needed_ = false;
   bool dispatching_ = false;
 

@@ -4,7 +4,9 @@
 #ifndef ARBOR_RPC_PENDING_CALLS_H_
 #define ARBOR_RPC_PENDING_CALLS_H_
 
+#include <algorithm>
 #include <map>
+#include <vector>
 #include <optional>
 #include <utility>
 
@@ -40,8 +42,10 @@ class PendingCalls {
     for (const auto& [id, call] : calls_) {
       if (predicate(call.target)) ids.push_back(id);
     }
-    for (CallId id : ids) Resolve(id, status);
-    return static_cast<int>(ids.size());
+    std::sort(ids.begin(), ids.end());  // oldest call first
+    int resolved = 0;
+    for (CallId id : ids) resolved += Resolve(id, status) ? 1 : 0;
+    return resolved;
   }
 
   std::optional<absl::Time> NextDeadline() const;

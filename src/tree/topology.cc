@@ -87,7 +87,11 @@ void Topology::Remove(NodeId id) {
   ChildrenOf(parent).erase(id);
   nodes_.erase(it);
   for (NodeId c : children) {
-    nodes_.at(c).parent = parent;
+    Node& child = nodes_.at(c);
+    child.parent = parent;
+    // The old parent's verdict left with it; the new one has not judged yet.
+    // What was last reported stays until the child is heard from (SetLinkUp).
+    child.link_up = true;
     ChildrenOf(parent).insert(c);
   }
 }

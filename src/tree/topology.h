@@ -59,7 +59,8 @@ class Topology {
   void AbortCreate(NodeId id);
 
   void MarkDead(NodeId id);
-  // Erases `id`; its children move to its parent.
+  // Erases `id`; its children move to its parent with their links up and their
+  // last reported availability kept (the new parent has not judged them yet).
   void Remove(NodeId id);
 
   // The hops from the controller's child down to `id` (inclusive); empty when
