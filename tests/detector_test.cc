@@ -249,5 +249,19 @@ TEST(DetectorTest, ClockJumpLeavesDownLinksDown) {
   EXPECT_EQ(Change(d.Beat(1, At(absl::Seconds(500)))), "1+");
 }
 
+TEST(DetectorTest, LateTicksOfAShortPeriodStillJudge) {
+  // heartbit 5 on a loaded machine: ticks come every 15 ms, three periods apart.
+  // That is no freeze (below the floor): a silent child is still reported.
+  Detector d;
+  absl::Duration period = absl::Milliseconds(5);
+  d.SetInterval(period, kT0);
+  d.Watch(1, kT0);
+  std::vector<std::string> changes;
+  for (absl::Time t = kT0; t <= kT0 + absl::Milliseconds(200); t += 3 * period) {
+    for (std::string& c : Changes(d.Tick(t))) changes.push_back(c);
+  }
+  EXPECT_THAT(changes, ElementsAre("1-"));
+}
+
 }  // namespace
 }  // namespace arbor::health

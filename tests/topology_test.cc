@@ -305,7 +305,8 @@ TEST(SetLinkUpTest, SubtreeSortedByIdWithDeadNodesAndSilentCreatingOnes) {
   EXPECT_THAT(Lines(t.SetLinkUp(20, false)), ElementsAre("3-", "10-", "20-", "40-", "50-"));
   EXPECT_THAT(t.SetLinkUp(20, false), IsEmpty());  // no transition, no line
   EXPECT_THAT(t.SetLinkUp(40, false), IsEmpty());  // already unavailable
-  EXPECT_THAT(Lines(t.SetLinkUp(20, true)), ElementsAre("3+", "20+", "50+"));
+  // A dead node is reported gone with its link, never available again.
+  EXPECT_THAT(Lines(t.SetLinkUp(20, true)), ElementsAre("3+", "20+"));
   EXPECT_FALSE(t.LinksUp(10));
   EXPECT_THAT(Lines(t.SetLinkUp(40, true)), ElementsAre("10+", "40+"));
   EXPECT_TRUE(t.LinksUp(12));

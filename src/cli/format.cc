@@ -3,14 +3,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace arbor::cli {
-namespace {
-
-bool MeansUnavailable(const absl::Status& s) {
-  return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) || absl::IsCancelled(s) ||
-         absl::IsResourceExhausted(s) || absl::IsAborted(s);
-}
-
-}  // namespace
 
 std::string FormatCreate(const absl::StatusOr<int64_t>& pid) {
   if (pid.ok()) return absl::StrCat("Ok: ", *pid);
@@ -40,8 +32,8 @@ std::string FormatExec(NodeId id, const std::string& key, bool is_save,
   }
   const absl::Status& s = result.status();
   if (absl::IsNotFound(s)) return absl::StrCat("Error:", id, ": Not found");
-  if (MeansUnavailable(s)) return absl::StrCat("Error:", id, ": Node is unavailable");
-  return absl::StrCat("Error:", id, ": ", s.message());
+  // Any other failure (a code a peer should not send) means no usable answer.
+  return absl::StrCat("Error:", id, ": Node is unavailable");
 }
 
 std::string FormatPing(const absl::StatusOr<bool>& answered) {
@@ -53,8 +45,7 @@ std::string FormatPing(const absl::StatusOr<bool>& answered) {
 std::string FormatRemove(const absl::Status& status) {
   if (status.ok()) return "Ok";
   if (absl::IsNotFound(status)) return "Error: Not found";
-  if (MeansUnavailable(status)) return "Error: Node is unavailable";
-  return absl::StrCat("Error: ", status.message());
+  return "Error: Node is unavailable";
 }
 
 std::string FormatHeartbitTransition(NodeId id, bool available) {

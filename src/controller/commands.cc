@@ -27,12 +27,16 @@ void Controller::OnLine(std::string_view line) {
   Submit(order_.Add(cli::NodesOf(command)), std::move(command));
 }
 
+bool Controller::IsBarrier(const cli::Command& command) const {
+  return std::holds_alternative<cli::TreeCommand>(command) ||
+         std::holds_alternative<cli::StatsCommand>(command);
+}
+
 bool Controller::Blocked(uint64_t seq, const cli::Command& command) const {
-  // `tree` and `stats` describe the state after every command before them.
-  if (std::holds_alternative<cli::TreeCommand>(command) ||
-      std::holds_alternative<cli::StatsCommand>(command)) {
-    return order_.oldest() != seq || !reattach_calls_.empty();
-  }
+  // `tree` and `stats` show the state after every command before them, and
+  // nothing after them starts before they have answered.
+  if (!deferred_barriers_.empty() && *deferred_barriers_.begin() < seq) return true;
+  if (IsBarrier(command)) return order_.oldest() != seq || !reattach_calls_.empty();
   std::vector<NodeId> nodes = cli::NodesOf(command);
   // Behind an earlier command that waits on the same node (O(1) each).
   for (NodeId id : nodes) {
@@ -41,11 +45,12 @@ bool Controller::Blocked(uint64_t seq, const cli::Command& command) const {
   for (NodeId id : nodes) {
     if (topology_.Settling(id)) return true;
     const tree::Node* node = topology_.Find(id);
-    // A remove also waits for children still being created under the node, so
-    // `create 12 10` then `remove 10` hands the new 12 over instead of failing it.
+    // A remove also waits for its children to settle, so `create 12 10` (or
+    // `remove 12`) then `remove 10` hands 12's subtree over instead of losing it.
     if (node != nullptr && std::holds_alternative<cli::RemoveCommand>(command)) {
       for (NodeId child : node->children) {
-        if (topology_.Find(child)->state == tree::NodeState::kCreating) return true;
+        const tree::Node* c = topology_.Find(child);
+        if (c->state == tree::NodeState::kCreating || c->removing || c->reattaching) return true;
       }
     }
   }
@@ -54,6 +59,7 @@ bool Controller::Blocked(uint64_t seq, const cli::Command& command) const {
 
 void Controller::Defer(uint64_t seq, cli::Command command) {
   for (NodeId id : cli::NodesOf(command)) ++deferred_names_[id];
+  if (IsBarrier(command)) deferred_barriers_.insert(seq);
   deferred_.push_back({seq, std::move(command)});
 }
 
@@ -74,6 +80,7 @@ void Controller::PumpDeferred() {
   std::deque<Deferred> waiting = std::move(deferred_);
   deferred_.clear();
   deferred_names_.clear();  // rebuilt from the entries that keep waiting
+  deferred_barriers_.clear();
   for (Deferred& d : waiting) {
     if (Blocked(d.seq, d.command)) {
       Defer(d.seq, std::move(d.command));
@@ -110,8 +117,10 @@ void Controller::Execute(uint64_t seq, const cli::Command& command) {
 }
 
 void Controller::Answer(uint64_t seq, std::vector<std::string> lines) {
-  for (const std::string& line : order_.Complete(seq, std::move(lines))) Print(line);
+  std::vector<std::string> ready = order_.Complete(seq, std::move(lines));
+  for (const std::string& line : ready) Print(line);
   if (!deferred_.empty()) pump_needed_ = true;
+  if (options_.prompt && !ready.empty() && order_.waiting() == 0 && !shutting_down_) Print("> ");
 }
 
 // ---- create ----
@@ -134,7 +143,7 @@ void Controller::DoCreate(uint64_t seq, const cli::CreateCommand& create) {
   NodeId id = create.id;
   Call(create.parent, std::move(ask), options_.request_timeout,
        [this, seq, id](absl::StatusOr<v1::Envelope> reply) {
-         if (!reply.ok()) {
+         if (!reply.ok() || !reply->has_create_reply()) {
            topology_.AbortCreate(id);
            Answer(seq, cli::FormatCreate(absl::UnavailableError("parent did not answer")));
            pump_needed_ = true;
@@ -169,6 +178,7 @@ void Controller::SpawnWorker(uint64_t seq, NodeId id) {
       [this, seq, id, spawned](absl::StatusOr<v1::Envelope> hello) {
         creating_calls_.erase(id);
         pump_needed_ = true;
+        if (hello.ok() && !hello->has_hello()) hello = absl::InternalError("unexpected reply");
         if (hello.ok()) {
           topology_.FinishCreate(id, hello->hello().endpoint());
           Answer(seq, cli::FormatCreate(static_cast<int64_t>(spawned)));
@@ -264,18 +274,24 @@ void Controller::DoRemove(uint64_t seq, const cli::RemoveCommand& remove) {
          if (gone != nullptr) gone->removing = false;
          bool exited = exited_while_removing_.erase(id) > 0;
          pump_needed_ = true;
-         if (!reply.ok()) {
+         if (!reply.ok() || !reply->has_remove_reply()) {
            if (exited && gone != nullptr && gone->pid == pid) MarkDead(id);
-           Answer(seq, cli::FormatRemove(reply.status()));
+           Answer(seq, cli::FormatRemove(reply.ok() ? absl::UnavailableError("bad reply")
+                                                    : reply.status()));
            return;
          }
          if (gone != nullptr && gone->pid == pid) {
            // It exits by itself; its exit is no news any more.
            pid_to_node_.erase(pid);
            detector_.Forget(id);
-           std::set<NodeId> children = gone->children;
+           // Children that said Hello to their new parent already moved; the
+           // others it told are on their way.
+           std::vector<NodeId> told;
+           for (NodeId child : reply->remove_reply().children()) {
+             if (gone->children.contains(child)) told.push_back(child);
+           }
            topology_.Remove(id);
-           for (NodeId child : children) ExpectReattach(child);
+           for (NodeId child : told) ExpectReattach(child);
          }
          Answer(seq, cli::FormatRemove(absl::OkStatus()));
        });

@@ -144,8 +144,11 @@ void Controller::ProcessLines() {
       skipping_long_line_ = false;
       continue;
     }
+    if (line.size() > options_.max_line_bytes) {
+      Answer(order_.Add({}), "Error: Line too long");
+      continue;
+    }
     OnLine(line);
-    if (options_.prompt && order_.waiting() == 0) Print("> ");
   }
   if (input_pos_ > (1 << 20)) {  // keep the buffer from growing without bound
     input_.erase(0, input_pos_);
@@ -161,7 +164,7 @@ void Controller::Drive() {
   ArmDeadlineTimer();
   bool input_done = input_eof_ && input_pos_ >= input_.size();
   if (input_done && !shutting_down_ && order_.waiting() == 0 && deferred_.empty()) {
-    BeginShutdown(/*wait_for_pending=*/true);
+    BeginShutdown();
   }
 }
 
@@ -202,22 +205,23 @@ void Controller::OnChildrenReadable() {
 }
 
 void Controller::OnEnvelope(NodeId from, v1::Envelope& envelope) {
+  if (envelope.has_hello()) {  // before any beat: a (re-)created root starts fresh
+    OnHello(from, envelope);
+    return;
+  }
   // Any frame from a child of ours shows its link alive.
   if (std::optional<health::LinkChange> change = detector_.Beat(from, loop_.now())) {
-    ApplyLink(change->id, change->up);
+    ApplyLinks({*change});
   }
   switch (envelope.body_case()) {
     case v1::Envelope::kHeartbeat:
-      return;
-    case v1::Envelope::kHello:
-      OnHello(from, envelope);
       return;
     case v1::Envelope::kLinkState: {
       const v1::LinkState& state = envelope.link_state();
       const tree::Node* node = topology_.Find(state.id());
       // Only the node's current parent speaks for its link.
       if (node != nullptr && node->parent == state.reporter() && detector_.enabled()) {
-        ApplyLink(state.id(), state.up());
+        ApplyLinks({{state.id(), state.up()}});
       }
       return;
     }
@@ -253,40 +257,61 @@ void Controller::OnReply(v1::Envelope& envelope) {
 
 void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
   const v1::Hello& hello = envelope.hello();
-  if (hello.parent() == kControllerId && from != hello.id()) {
+  NodeId id = hello.id();
+  NodeId parent = hello.parent();
+  if (parent == kControllerId && from != id) {
     ++stats_.dropped_frames;
     return;
   }
-  tree::Node* node = topology_.Find(hello.id());
-  if (node == nullptr || node->pid != hello.pid() || node->parent != hello.parent()) {
-    log_.Debug("stale Hello from node %d (pid %d)", hello.id(), hello.pid());
+  tree::Node* node = topology_.Find(id);
+  bool known_parent = parent == kControllerId || topology_.Find(parent) != nullptr;
+  bool creating = node != nullptr && node->state == tree::NodeState::kCreating;
+  if (node == nullptr || node->pid != hello.pid() || !known_parent ||
+      node->state == tree::NodeState::kDead || (creating && node->parent != parent)) {
+    log_.Debug("stale Hello from node %d (pid %d)", id, hello.pid());
     return;
   }
-  if (hello.parent() == kControllerId) {
-    detector_.Watch(hello.id(), loop_.now());
-    // It may have been spawned before the latest `heartbit`.
+  if (parent == kControllerId) {
+    detector_.Watch(id, loop_.now());
+    // It may have been spawned before the latest `heartbit`, or after shutdown began.
     v1::Envelope config;
-    config.mutable_heartbeat_config()->set_interval_ms(static_cast<uint32_t>(heartbeat_ms_));
-    SendToRoot(hello.id(), config).IgnoreError();
+    if (shutting_down_) {
+      config.mutable_shutdown();
+    } else {
+      config.mutable_heartbeat_config()->set_interval_ms(static_cast<uint32_t>(heartbeat_ms_));
+    }
+    SendToRoot(id, config).IgnoreError();
+  } else {
+    detector_.Forget(id);  // a worker watches it now
   }
-  if (node->state == tree::NodeState::kCreating) {
-    auto it = creating_calls_.find(hello.id());
+  if (creating) {
+    auto it = creating_calls_.find(id);
     if (it != creating_calls_.end()) pending_.Resolve(it->second, envelope);
     return;
   }
-  // Re-attached after `remove` of its parent (also late, after a freeze): it is
-  // heard from under its new parent.
+  // Re-attached after `remove` of its parent — possibly before the removed
+  // node's reply arrives, or late, after a freeze: it is heard from under its
+  // new parent, which is authoritative.
+  topology_.Move(id, parent);
   node->endpoint = hello.endpoint();
-  auto it = reattach_calls_.find(hello.id());
+  node->reattaching = false;
+  auto it = reattach_calls_.find(id);
   if (it != reattach_calls_.end()) pending_.Resolve(it->second, envelope);
   pump_needed_ = true;
-  if (detector_.enabled()) ApplyLink(hello.id(), true);
+  if (detector_.enabled()) ApplyLinks({{id, true}});
 }
 
-void Controller::ApplyLink(NodeId id, bool up) {
-  for (const tree::Transition& t : topology_.SetLinkUp(id, up)) {
-    Print(cli::FormatHeartbitTransition(t.id, t.available));
+void Controller::ApplyLinks(const std::vector<health::LinkChange>& changes) {
+  std::vector<tree::Transition> lines;
+  for (const health::LinkChange& change : changes) {
+    for (const tree::Transition& t : topology_.SetLinkUp(change.id, change.up)) {
+      lines.push_back(t);
+    }
   }
+  // Several subtrees changing together still print one sorted list.
+  std::sort(lines.begin(), lines.end(),
+            [](const tree::Transition& a, const tree::Transition& b) { return a.id < b.id; });
+  for (const tree::Transition& t : lines) Print(cli::FormatHeartbitTransition(t.id, t.available));
 }
 
 // ---- signals and processes ----
@@ -298,10 +323,12 @@ void Controller::OnSignal() {
         OnWorkerExit(exit.pid, exit.wait_status);
       }
       if (shutting_down_ && workers_->live() == 0) loop_.Stop();
+    } else if (shutting_down_ && quiet_) {
+      workers_->KillAll();  // a second signal: no more grace
     } else {
       log_.Debug("signal %d: shutting down", signal);
       quiet_ = true;
-      BeginShutdown(/*wait_for_pending=*/false);
+      BeginShutdown();
     }
   }
 }
@@ -371,18 +398,25 @@ void Controller::ArmHeartbeatTimer() {
 }
 
 void Controller::OnHeartbeatTimer() {
+  std::vector<health::LinkChange> changes;
   for (const health::LinkChange& change : detector_.Tick(loop_.now())) {
-    ApplyLink(change.id, change.up);
+    const tree::Node* node = topology_.Find(change.id);
+    // Only our own children: an id re-created under a worker is its to watch.
+    if (node == nullptr || node->parent != kControllerId) {
+      detector_.Forget(change.id);
+      continue;
+    }
+    changes.push_back(change);
   }
+  ApplyLinks(changes);
   ArmHeartbeatTimer();
 }
 
 // ---- shutdown ----
 
-void Controller::BeginShutdown(bool wait_for_pending) {
+void Controller::BeginShutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
-  (void)wait_for_pending;  // EOF arrives here only once nothing is pending
   UpdateStdinInterest();
   // Workers leaving now are not news: no Heartbit lines during shutdown.
   detector_.SetInterval(absl::ZeroDuration(), loop_.now());

@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,8 @@ class Controller {
   void OnReply(v1::Envelope& envelope);
   void OnWorkerExit(pid_t pid, int wait_status);
   void MarkDead(NodeId id);
-  void ApplyLink(NodeId id, bool up);
+  // Records link verdicts and prints the Heartbit lines they cause, sorted.
+  void ApplyLinks(const std::vector<health::LinkChange>& changes);
 
   // After every event: dispatch what waited, read more lines, maybe shut down.
   void Drive();
@@ -68,7 +70,7 @@ class Controller {
   void UpdateStdinInterest();
   bool CanAcceptLine() const;
   void Print(const std::string& line);
-  void BeginShutdown(bool wait_for_pending);
+  void BeginShutdown();
 
   // ---- commands (commands.cc) ----
   void OnLine(std::string_view line);
@@ -88,6 +90,7 @@ class Controller {
   void Answer(uint64_t seq, std::vector<std::string> lines);
   void Answer(uint64_t seq, std::string line) { Answer(seq, std::vector<std::string>{std::move(line)}); }
   void ExpectReattach(NodeId id);
+  bool IsBarrier(const cli::Command& command) const;
 
   // ---- sending ----
   // Registers a call to `target` and sends it down its route. A send that fails
@@ -123,6 +126,7 @@ class Controller {
   };
   std::deque<Deferred> deferred_;
   absl::flat_hash_map<NodeId, int> deferred_names_;  // node -> deferred commands naming it
+  std::set<uint64_t> deferred_barriers_;              // deferred `tree`/`stats`
   bool pump_needed_ = false;
   bool dispatching_ = false;
 

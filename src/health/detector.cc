@@ -31,7 +31,9 @@ std::vector<LinkChange> Detector::Tick(absl::Time now) {
   if (!enabled()) return changes;
   // Frozen ourselves (SIGSTOP, swapped out): what we did not read yet may be
   // beats; restart the clocks instead of blaming the children.
-  bool jumped = last_tick_ != absl::InfinitePast() && now - last_tick_ > 2 * interval_;
+  // The floor keeps a short period on a loaded machine from always looking frozen.
+  absl::Duration jump = std::max(2 * interval_, kMinClockJump);
+  bool jumped = last_tick_ != absl::InfinitePast() && now - last_tick_ > jump;
   last_tick_ = now;
   for (auto& [id, link] : links_) {
     if (jumped) {

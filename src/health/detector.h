@@ -22,6 +22,9 @@ class Detector {
  public:
   // Silence longer than kMissedBeats periods marks a link down.
   static constexpr int kMissedBeats = 4;
+  // A Tick later than max(2 periods, this) after the previous one means this
+  // process was frozen.
+  static constexpr absl::Duration kMinClockJump = absl::Milliseconds(500);
 
   absl::Duration interval() const { return interval_; }
   bool enabled() const { return interval_ > absl::ZeroDuration(); }

@@ -42,6 +42,11 @@ std::vector<WorkerPool::Exit> WorkerPool::Reap() {
     }
     exits.push_back({pid, status});
   }
+  // A group with no member of ours left may vanish and its id be reused: the
+  // next worker starts a new one.
+  bool group_alive = false;
+  for (const auto& [pid, member] : children_) group_alive |= member.group == group_;
+  if (!group_alive) group_ = 0;
   return exits;
 }
 
@@ -51,10 +56,8 @@ void WorkerPool::Kill(pid_t pid) {
 }
 
 void WorkerPool::KillAll() {
-  // Only a group that still has a member of ours: its id cannot have been reused.
-  bool group_alive = false;
-  for (auto& [pid, member] : children_) group_alive |= member.group == group_;
-  if (group_ > 0 && group_alive) ::killpg(group_, SIGKILL);
+  // group_ always has a member of ours (Reap resets it): its id is not reused.
+  if (group_ > 0) ::killpg(group_, SIGKILL);
   for (auto& [pid, member] : children_) member.child.Signal(SIGKILL);
 }
 

@@ -16,7 +16,7 @@ Node* Topology::Find(NodeId id) {
 
 std::set<NodeId>& Topology::ChildrenOf(NodeId parent) {
   if (parent == kControllerId) return roots_;
-  return nodes_.at(parent).children;
+  return Get(parent).children;
 }
 
 absl::Status Topology::CheckCreate(NodeId id, NodeId parent) const {
@@ -37,8 +37,8 @@ absl::Status Topology::CheckCreate(NodeId id, NodeId parent) const {
 void Topology::BeginCreate(NodeId id, NodeId parent) {
   Node* existing = Find(id);
   if (existing != nullptr) {
+    existing->previous = Node::Previous{existing->parent, existing->pid};
     ChildrenOf(existing->parent).erase(id);
-    existing->was_dead = true;
   } else {
     existing = &nodes_[id];
     existing->id = id;
@@ -48,6 +48,7 @@ void Topology::BeginCreate(NodeId id, NodeId parent) {
   existing->pid = 0;
   existing->endpoint.clear();
   existing->reattaching = false;
+  existing->removing = false;
   ChildrenOf(parent).insert(id);
 }
 
@@ -57,18 +58,33 @@ void Topology::FinishCreate(NodeId id, const std::string& endpoint) {
   n->state = NodeState::kAlive;
   n->endpoint = endpoint;
   n->link_up = true;
-  n->was_dead = false;
+  n->previous.reset();
   n->reported_available = LinksUp(id);
 }
 
 void Topology::AbortCreate(NodeId id) {
   Node* n = Find(id);
   if (n == nullptr) return;
-  if (n->was_dead) {
-    n->state = NodeState::kDead;
+  if (!n->previous) {
+    Remove(id);
     return;
   }
-  Remove(id);
+  // Back where the dead node was (its old parent may be gone by now).
+  NodeId parent = n->previous->parent;
+  if (parent != kControllerId && Find(parent) == nullptr) parent = kControllerId;
+  n->pid = n->previous->pid;
+  n->previous.reset();
+  n->state = NodeState::kDead;
+  Move(id, parent);
+}
+
+void Topology::Move(NodeId id, NodeId parent) {
+  Node* n = Find(id);
+  if (n == nullptr || n->parent == parent) return;
+  ChildrenOf(n->parent).erase(id);
+  n->parent = parent;
+  n->link_up = true;  // the new parent has not judged it yet
+  ChildrenOf(parent).insert(id);
 }
 
 void Topology::MarkDead(NodeId id) {
@@ -87,7 +103,7 @@ void Topology::Remove(NodeId id) {
   ChildrenOf(parent).erase(id);
   nodes_.erase(it);
   for (NodeId c : children) {
-    Node& child = nodes_.at(c);
+    Node& child = Get(c);
     child.parent = parent;
     // The old parent's verdict left with it; the new one has not judged yet.
     // What was last reported stays until the child is heard from (SetLinkUp).
@@ -148,7 +164,7 @@ std::vector<NodeId> Topology::Subtree(NodeId id) const {
     NodeId n = stack.back();
     stack.pop_back();
     out.push_back(n);
-    for (NodeId c : nodes_.at(n).children) stack.push_back(c);
+    for (NodeId c : Get(n).children) stack.push_back(c);
   }
   return out;
 }
@@ -161,12 +177,13 @@ std::vector<Transition> Topology::SetLinkUp(NodeId id, bool up) {
   std::vector<NodeId> affected = Subtree(id);
   std::sort(affected.begin(), affected.end());
   for (NodeId a : affected) {
-    Node& node = nodes_.at(a);
+    Node& node = Get(a);
     bool available = LinksUp(a);
     if (node.state == NodeState::kCreating) {
       node.reported_available = available;  // a new node starts silently
       continue;
     }
+    if (node.state == NodeState::kDead && available) continue;  // never "available again"
     if (available != node.reported_available) {
       node.reported_available = available;
       out.push_back({a, available});
@@ -189,7 +206,7 @@ std::vector<Topology::Row> Topology::Rows() const {
   while (!stack.empty()) {
     auto [depth, id] = stack.back();
     stack.pop_back();
-    const Node& n = nodes_.at(id);
+    const Node& n = Get(id);
     rows.push_back({depth, &n});
     for (auto it = n.children.rbegin(); it != n.children.rend(); ++it) {
       stack.push_back({depth + 1, *it});

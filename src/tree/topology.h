@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,7 +31,12 @@ struct Node {
   bool reported_available = true;  // what the last Heartbit line said
   bool reattaching = false;   // told to move to a new parent, Hello not seen yet
   bool removing = false;      // a remove is in flight: its subtree is moving
-  bool was_dead = false;      // a create over a dead node (restored if it fails)
+  // A create over a dead node: what to restore if it fails.
+  struct Previous {
+    NodeId parent;
+    pid_t pid;
+  };
+  std::optional<Previous> previous;
 };
 
 // A change of heartbeat availability: one `Heartbit:` line.
@@ -59,6 +65,8 @@ class Topology {
   void AbortCreate(NodeId id);
 
   void MarkDead(NodeId id);
+  // `id` said Hello under `parent`: it moved there (re-attached after a remove).
+  void Move(NodeId id, NodeId parent);
   // Erases `id`; its children move to its parent with their links up and their
   // last reported availability kept (the new parent has not judged them yet).
   void Remove(NodeId id);
@@ -78,9 +86,10 @@ class Topology {
   bool IsOnRoute(NodeId ancestor, NodeId id) const;
 
   // Records the parent's verdict on `id`'s link and returns the Heartbit lines it
-  // causes, sorted by id (the node and its subtree).
+  // causes, sorted by id (the node and its subtree). A dead node can still be
+  // reported unavailable (its silence shows after the kill), never available.
   std::vector<Transition> SetLinkUp(NodeId id, bool up);
-  // `heartbit 0` or a new period: every link up, silently.
+  // `heartbit 0`: every link up, silently.
   void ClearLinks();
 
   // Depth-first, children (and roots) by id.
@@ -95,6 +104,8 @@ class Topology {
 
  private:
   std::set<NodeId>& ChildrenOf(NodeId parent);
+  Node& Get(NodeId id) { return nodes_.find(id)->second; }  // id must exist
+  const Node& Get(NodeId id) const { return nodes_.find(id)->second; }
 
   absl::flat_hash_map<NodeId, Node> nodes_;
   std::set<NodeId> roots_;  // children of the controller
