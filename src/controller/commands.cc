@@ -20,8 +20,8 @@ void Controller::OnLine(std::string_view line) {
   cli::Command command = std::get<cli::Command>(std::move(parsed));
   if (std::holds_alternative<cli::QuitCommand>(command)) {
     // Exactly like EOF: nothing after it is read.
-    input_eof_ = true;
-    input_pos_ = input_.size();
+    input_.Discard();
+    input_.SetEof();
     return;
   }
   Submit(order_.Add(cli::NodesOf(command)), std::move(command));

@@ -26,7 +26,8 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerOp
 }
 
 Controller::Controller(const ControllerOptions& options, process::SignalFd signals)
-    : options_(options), log_("[arbor] ", options.verbose), signals_(std::move(signals)) {}
+    : options_(options), log_("[arbor] ", options.verbose), signals_(std::move(signals)),
+      input_(options.max_line_bytes) {}
 
 Controller::~Controller() {
   // Whatever path led here, no worker outlives us (each handle kills and reaps).
@@ -84,14 +85,15 @@ int Controller::Run() {
 // ---- stdin ----
 
 bool Controller::CanAcceptLine() const {
-  if (shutting_down_ || (input_eof_ && input_pos_ >= input_.size())) return false;
+  if (shutting_down_) return false;
   if (options_.sync && order_.waiting() > 0) return false;
   return order_.waiting() < options_.max_in_flight;
 }
 
 void Controller::UpdateStdinInterest() {
-  bool has_line = input_.find('\n', input_pos_) != std::string::npos;
-  bool want = !input_eof_ && !shutting_down_ && !has_line && CanAcceptLine();
+  // Read only when every buffered line is taken and another may be: at the cap
+  // stdin waits in the kernel.
+  bool want = !input_.eof() && !input_.HasLine() && CanAcceptLine();
   if (want == stdin_polled_) return;
   if (want) {
     loop_.AddFd(STDIN_FILENO, [this] {
@@ -109,50 +111,23 @@ void Controller::OnStdinReadable() {
   ssize_t n = ::read(STDIN_FILENO, buffer, sizeof(buffer));
   if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
   if (n <= 0) {
-    input_eof_ = true;
+    input_.SetEof();
     return;
   }
-  if (input_pos_ > 0 && input_pos_ == input_.size()) {
-    input_.clear();
-    input_pos_ = 0;
-  }
-  input_.append(buffer, static_cast<size_t>(n));
+  input_.Append(std::string_view(buffer, static_cast<size_t>(n)));
 }
 
 void Controller::ProcessLines() {
   if (dispatching_) return;
   dispatching_ = true;
   while (CanAcceptLine()) {
-    size_t newline = input_.find('\n', input_pos_);
-    std::string_view rest(input_.data() + input_pos_, input_.size() - input_pos_);
-    if (newline == std::string::npos) {
-      if (rest.size() > options_.max_line_bytes && !skipping_long_line_) {
-        Answer(order_.Add({}), "Error: Line too long");
-        skipping_long_line_ = true;
-      }
-      if (skipping_long_line_) input_pos_ = input_.size();
-      if (!input_eof_ || input_pos_ >= input_.size()) break;
-      // The last line without '\n' still counts.
-      std::string line(input_.data() + input_pos_, input_.size() - input_pos_);
-      input_pos_ = input_.size();
-      OnLine(line);
-      continue;
-    }
-    std::string line(input_.data() + input_pos_, newline - input_pos_);
-    input_pos_ = newline + 1;
-    if (skipping_long_line_) {
-      skipping_long_line_ = false;
-      continue;
-    }
-    if (line.size() > options_.max_line_bytes) {
+    std::optional<cli::LineReader::Line> line = input_.Next();
+    if (!line) break;
+    if (line->too_long) {
       Answer(order_.Add({}), "Error: Line too long");
       continue;
     }
-    OnLine(line);
-  }
-  if (input_pos_ > (1 << 20)) {  // keep the buffer from growing without bound
-    input_.erase(0, input_pos_);
-    input_pos_ = 0;
+    OnLine(line->text);
   }
   dispatching_ = false;
 }
@@ -162,8 +137,7 @@ void Controller::Drive() {
   ProcessLines();
   UpdateStdinInterest();
   ArmDeadlineTimer();
-  bool input_done = input_eof_ && input_pos_ >= input_.size();
-  if (input_done && !shutting_down_ && order_.waiting() == 0 && deferred_.empty()) {
+  if (input_.Exhausted() && !shutting_down_ && order_.waiting() == 0 && deferred_.empty()) {
     BeginShutdown();
   }
 }

@@ -20,6 +20,7 @@
 #include "cli/answer_order.h"
 #include "cli/command.h"
 #include "cli/format.h"
+#include "cli/line_reader.h"
 #include "common/log.h"
 #include "controller/options.h"
 #include "health/detector.h"
@@ -135,12 +136,8 @@ class Controller {
   absl::flat_hash_map<pid_t, NodeId> pid_to_node_;
   absl::flat_hash_set<NodeId> exited_while_removing_;
 
-  // stdin
-  std::string input_;
-  size_t input_pos_ = 0;
-  bool input_eof_ = false;
+  cli::LineReader input_;  // stdin
   bool stdin_polled_ = false;
-  bool skipping_long_line_ = false;
 
   std::optional<transport::EventLoop::TimerId> deadline_timer_;
   absl::Time deadline_armed_ = absl::InfiniteFuture();
