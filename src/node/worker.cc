@@ -34,9 +34,7 @@ Worker::Worker(const WorkerOptions& options, process::SignalFd signals)
       log_(absl::StrCat("[node ", options.id, "] "), options.verbose),
       signals_(std::move(signals)) {}
 
-Worker::~Worker() {
-  monitor_.reset();  // before the socket it watches
-}
+Worker::~Worker() = default;
 
 absl::Status Worker::Setup() {
   ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
@@ -46,42 +44,20 @@ absl::Status Worker::Setup() {
   ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
   loop_.AddSocket(*children_, [this] { OnChildReadable(); });
   loop_.AddFd(signals_.fd(), [this] { OnSignal(); });
-  RETURN_IF_ERROR(ConnectParent(options_.parent_id, options_.parent_endpoint, 0));
+  parent_.emplace(context_, loop_, options_.sockets, options_.id, options_.refusals_to_give_up,
+                  [this] { OnParentReadable(); },
+                  [this] {
+                    log_.Debug("parent %d is gone: exiting", parent_->parent());
+                    Exit(0, 0);
+                  });
+  RETURN_IF_ERROR(parent_->Connect(options_.parent_id, options_.parent_endpoint, 0));
   SendHello();
   ApplyHeartbeat(options_.heartbeat);
   return absl::OkStatus();
 }
 
-absl::Status Worker::ConnectParent(NodeId parent_id, const std::string& endpoint,
-                                   int old_linger_ms) {
-  ASSIGN_OR_RETURN(transport::Socket dealer,
-                   transport::Socket::Dealer(context_, options_.sockets,
-                                             absl::StrCat(options_.id)));
-  if (monitor_ != nullptr) {
-    loop_.RemoveSocket(monitor_->events());
-    monitor_.reset();
-  }
-  if (parent_.has_value()) {
-    loop_.RemoveSocket(*parent_);
-    parent_->SetLinger(old_linger_ms);
-    parent_.reset();
-  }
-  parent_.emplace(std::move(dealer));
-  ASSIGN_OR_RETURN(monitor_, transport::Monitor::Attach(
-                                 context_, *parent_,
-                                 absl::StrCat(options_.id, ".", ++monitor_generation_)));
-  parent_connected_ = false;
-  refusals_ = 0;
-  RETURN_IF_ERROR(parent_->Connect(endpoint));
-  options_.parent_id = parent_id;
-  options_.parent_endpoint = endpoint;
-  loop_.AddSocket(*parent_, [this] { OnParentReadable(); });
-  loop_.AddSocket(monitor_->events(), [this] { OnMonitorEvent(); });
-  return absl::OkStatus();
-}
-
 int Worker::Run() {
-  log_.Debug("up at %s, parent %d", endpoint_, options_.parent_id);
+  log_.Debug("up at %s, parent %d", endpoint_, parent_->parent());
   loop_.Run();
   return exit_code_;
 }
@@ -99,34 +75,6 @@ void Worker::OnSignal() {
   for (int signal : signals_.ReadAll()) {
     log_.Debug("signal %d: exiting", signal);
     Exit(0, 0);
-  }
-}
-
-void Worker::OnMonitorEvent() {
-  while (monitor_ != nullptr) {
-    std::optional<transport::LinkEvent> event = monitor_->Read();
-    if (!event) return;
-    switch (*event) {
-      case transport::LinkEvent::kConnected:
-        parent_connected_ = true;
-        refusals_ = 0;
-        break;
-      case transport::LinkEvent::kDisconnected:
-        parent_connected_ = false;
-        log_.Debug("connection to parent %d dropped", options_.parent_id);
-        break;
-      case transport::LinkEvent::kConnectRetried:
-        // A frozen parent's kernel still accepts connections; only a refused
-        // reconnect (nothing listens any more) means it is gone.
-        if (!parent_connected_ && ++refusals_ >= options_.refusals_to_give_up) {
-          log_.Debug("parent %d is gone: exiting", options_.parent_id);
-          Exit(0, 0);
-          return;
-        }
-        break;
-      case transport::LinkEvent::kOther:
-        break;
-    }
   }
 }
 
@@ -308,7 +256,7 @@ void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
   ack.mutable_reparent()->set_parent_id(parent_id);
   ack.mutable_reparent()->set_endpoint(endpoint);
   SendUp(ack);
-  absl::Status connected = ConnectParent(parent_id, endpoint, options_.exit_linger_ms);
+  absl::Status connected = parent_->Connect(parent_id, endpoint, options_.exit_linger_ms);
   if (!connected.ok()) {
     log_.Warn("cannot re-attach to node %d: %s", parent_id, connected.ToString());
     Exit(1, 0);
@@ -432,7 +380,7 @@ void Worker::SendHello() {
   h->set_id(options_.id);
   h->set_pid(getpid());
   h->set_endpoint(endpoint_);
-  h->set_parent(options_.parent_id);
+  h->set_parent(parent_->parent());
   SendUp(hello);
 }
 

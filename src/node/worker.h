@@ -16,6 +16,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "health/detector.h"
+#include "node/parent_link.h"
 #include "node/store.h"
 #include "process/signals.h"
 #include "transport/endpoints.h"
@@ -57,12 +58,9 @@ class Worker {
  private:
   Worker(const WorkerOptions& options, process::SignalFd signals);
   absl::Status Setup();
-  // Replaces the upstream DEALER; the old one may flush for `old_linger_ms`.
-  absl::Status ConnectParent(NodeId parent_id, const std::string& endpoint, int old_linger_ms);
 
   void OnParentReadable();
   void OnChildReadable();
-  void OnMonitorEvent();
   void OnSignal();
   void OnHeartbeatTimer();
 
@@ -91,11 +89,7 @@ class Worker {
   transport::EventLoop loop_;
   std::string endpoint_;
   std::optional<transport::Socket> children_;
-  std::optional<transport::Socket> parent_;
-  std::unique_ptr<transport::Monitor> monitor_;  // watches parent_; destroyed first
-  int monitor_generation_ = 0;
-  bool parent_connected_ = false;
-  int refusals_ = 0;
+  std::optional<ParentLink> parent_;
 
   Store store_;
   health::Detector detector_;
