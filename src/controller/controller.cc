@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "absl/memory/memory.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
@@ -20,7 +21,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerOp
   // Before the ZeroMQ context exists: its I/O threads inherit the mask.
   ASSIGN_OR_RETURN(process::SignalFd signals,
                    process::SignalFd::Open({SIGCHLD, SIGINT, SIGTERM, SIGHUP}));
-  std::unique_ptr<Controller> controller(new Controller(options, std::move(signals)));
+  auto controller = absl::WrapUnique(new Controller(options, std::move(signals)));
   RETURN_IF_ERROR(controller->Setup());
   return controller;
 }
@@ -160,7 +161,7 @@ void Controller::Print(const std::string& line) {
 // ---- frames from the tree ----
 
 void Controller::OnChildrenReadable() {
-  for (int i = 0; i < 512; ++i) {
+  for (int i = 0; i < options_.receive_batch; ++i) {
     auto got = children_->Receive(frames_);
     if (!got.ok() || !*got) return;
     int64_t from = -1;

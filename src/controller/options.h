@@ -34,6 +34,8 @@ struct ControllerOptions {
   bool verbose = false;
   // arbor-worker; empty: next to the running binary.
   std::string worker_path;
+  // Frames read from the children's socket before stdin and timers get a turn.
+  int receive_batch = 512;
   transport::SocketOptions sockets;
 };
 

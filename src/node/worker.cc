@@ -5,6 +5,7 @@
 
 #include <csignal>
 
+#include "absl/memory/memory.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
@@ -24,7 +25,7 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Start(const WorkerOptions& optio
   // Before the ZeroMQ context exists: its threads inherit the mask.
   ASSIGN_OR_RETURN(process::SignalFd signals,
                    process::SignalFd::Open({SIGINT, SIGTERM, SIGHUP}));
-  std::unique_ptr<Worker> worker(new Worker(options, std::move(signals)));
+  auto worker = absl::WrapUnique(new Worker(options, std::move(signals)));
   RETURN_IF_ERROR(worker->Setup());
   return worker;
 }
@@ -94,7 +95,7 @@ void Worker::OnHeartbeatTimer() {
 
 void Worker::OnParentReadable() {
   // Bounded batch: the children's socket and the timers get their turn.
-  for (int i = 0; i < 256 && parent_.has_value(); ++i) {
+  for (int i = 0; i < options_.receive_batch && parent_.has_value(); ++i) {
     auto got = parent_->Receive(frames_);
     if (!got.ok() || !*got) return;
     if (frames_.size() != 1) {
@@ -112,21 +113,22 @@ void Worker::OnParentReadable() {
 
 void Worker::OnParentEnvelope(v1::Envelope& envelope) {
   switch (envelope.body_case()) {
-    case v1::Envelope::kHeartbeatConfig:
+    case v1::Envelope::kHeartbeatConfig: {
       ApplyHeartbeat(absl::Milliseconds(envelope.heartbeat_config().interval_ms()));
-      for (const auto& [child, known] : children_known_) {
-        std::string bytes = wire::Encode(envelope);
+      std::string bytes = wire::Encode(envelope);
+      for (NodeId child : children_known_) {
         std::string id = absl::StrCat(child);
         children_->Send({std::string_view(id), std::string_view(bytes)}).IgnoreError();
       }
       return;
+    }
     case v1::Envelope::kShutdown: {
       std::string bytes = wire::Encode(envelope);
-      for (const auto& [child, known] : children_known_) {
+      for (NodeId child : children_known_) {
         std::string id = absl::StrCat(child);
         children_->Send({std::string_view(id), std::string_view(bytes)}).IgnoreError();
       }
-      Exit(0, 200);
+      Exit(0, options_.shutdown_linger_ms);
       return;
     }
     case v1::Envelope::kReparent:
@@ -215,7 +217,7 @@ void Worker::BeginRemove(const v1::Envelope& request) {
   reparent.mutable_reparent()->set_parent_id(request.remove_request().new_parent_id());
   reparent.mutable_reparent()->set_endpoint(request.remove_request().new_parent_endpoint());
   std::string bytes = wire::Encode(reparent);
-  for (const auto& [child, known] : children_known_) {
+  for (NodeId child : children_known_) {
     std::string id = absl::StrCat(child);
     absl::Status sent = children_->Send({std::string_view(id), std::string_view(bytes)});
     if (!sent.ok()) {
@@ -223,7 +225,7 @@ void Worker::BeginRemove(const v1::Envelope& request) {
       continue;
     }
     removal_->told.push_back(child);
-    removal_->waiting[child] = true;
+    removal_->waiting.insert(child);
   }
   if (removal_->waiting.empty()) {
     FinishRemove();
@@ -266,7 +268,7 @@ void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
 }
 
 void Worker::OnChildReadable() {
-  for (int i = 0; i < 256; ++i) {
+  for (int i = 0; i < options_.receive_batch; ++i) {
     auto got = children_->Receive(frames_);
     if (!got.ok() || !*got) return;
     int64_t child = -1;
@@ -287,7 +289,7 @@ void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, const std::st
   absl::Time now = loop_.now();
   if (envelope.has_hello() && envelope.hello().id() == child) {
     // Our own (new or re-created or adopted) child: watch it, give it our period.
-    children_known_[child] = true;
+    children_known_.insert(child);
     detector_.Watch(child, now);
     v1::Envelope config;
     config.mutable_heartbeat_config()->set_interval_ms(
@@ -401,7 +403,7 @@ void Worker::CountDropped(const std::string& why) {
   if (drop_flush_scheduled_) return;
   // One notice per 100 ms at most, however fast garbage arrives.
   drop_flush_scheduled_ = true;
-  loop_.ScheduleAfter(absl::Milliseconds(100), [this] { FlushDropped(); });
+  loop_.ScheduleAfter(options_.drop_notice_interval, [this] { FlushDropped(); });
 }
 
 void Worker::FlushDropped() {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "arbor/v1/arbor.pb.h"
@@ -41,6 +42,12 @@ struct WorkerOptions {
   int refusals_to_give_up = 3;
   // How long queued messages may delay the exit (Reparent, last replies).
   int exit_linger_ms = 2000;
+  // How long a Shutdown forwarded to the children may delay the exit.
+  int shutdown_linger_ms = 200;
+  // Messages read from one socket before the others get their turn.
+  int receive_batch = 256;
+  // Dropped frames are reported up at most this often (one FrameDropped each).
+  absl::Duration drop_notice_interval = absl::Milliseconds(100);
 };
 
 class Worker {
@@ -93,7 +100,7 @@ class Worker {
 
   Store store_;
   health::Detector detector_;
-  absl::flat_hash_map<NodeId, bool> children_known_;  // said Hello to us
+  absl::flat_hash_set<NodeId> children_known_;  // said Hello to us
   std::optional<transport::EventLoop::TimerId> heartbeat_timer_;
   uint64_t dropped_unreported_ = 0;
   bool drop_flush_scheduled_ = false;
@@ -104,7 +111,7 @@ class Worker {
   struct Removal {
     v1::Envelope request;
     std::vector<NodeId> told;
-    absl::flat_hash_map<NodeId, bool> waiting;
+    absl::flat_hash_set<NodeId> waiting;
   };
   std::optional<Removal> removal_;
   transport::Frames frames_;

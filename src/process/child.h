@@ -34,7 +34,6 @@ class Child {
                                      pid_t process_group);
 
   pid_t pid() const { return pid_; }
-  bool running() const { return pid_ > 0; }
   // Sends `signal`; a no-op once reaped.
   void Signal(int signal) const;
   // The child was reaped elsewhere (waitpid(-1)): forget it.

@@ -66,7 +66,6 @@ void EventLoop::RunDueTimers() {
 void EventLoop::Run() {
   running_ = true;
   now_ = MonoNow();
-  previous_wake_ = now_;
   std::vector<zmq_pollitem_t> items;
   std::vector<std::shared_ptr<Source>> polled;
   while (running_) {
@@ -83,8 +82,7 @@ void EventLoop::Run() {
       timeout_ms = wait <= absl::ZeroDuration() ? 0 : absl::ToInt64Milliseconds(wait) + 1;
     }
     int ready = zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms);
-    previous_wake_ = now_;
-    now_ = MonoNow();
+      now_ = MonoNow();
     if (ready < 0 && zmq_errno() != EINTR) return;  // context terminated
     for (size_t i = 0; ready > 0 && i < items.size() && running_; ++i) {
       // A hung-up pipe (POLLHUP) shows as ZMQ_POLLERR only: its reader must run to

@@ -47,9 +47,6 @@ class EventLoop {
 
   // Monotonic time of the latest wake-up (cheap; handlers use it as "now").
   absl::Time now() const { return now_; }
-  // Time of the wake-up before the current one, so a handler can tell that the
-  // process was frozen (the gap is far longer than any timeout it asked for).
-  absl::Time previous_wake() const { return previous_wake_; }
 
  private:
   struct Source {
@@ -68,7 +65,6 @@ class EventLoop {
   TimerId next_timer_ = 1;
   bool running_ = false;
   absl::Time now_ = absl::InfinitePast();
-  absl::Time previous_wake_ = absl::InfinitePast();
 };
 
 }  // namespace arbor::transport

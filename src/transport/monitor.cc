@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
 
 namespace arbor::transport {
@@ -18,7 +19,7 @@ absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Attach(Context& context, Socke
   pair->SetLinger(0);
   absl::Status connected = pair->Connect(endpoint);
   if (!connected.ok()) return connected;
-  return std::unique_ptr<Monitor>(new Monitor(watched, std::move(*pair)));
+  return absl::WrapUnique(new Monitor(watched, std::move(*pair)));
 }
 
 Monitor::~Monitor() { zmq_socket_monitor(watched_.ref().handle(), nullptr, 0); }

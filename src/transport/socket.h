@@ -81,10 +81,12 @@ class Socket {
   // How long queued outbound messages may delay close (ZMQ_LINGER).
   void SetLinger(int ms);
 
-  // For the event loop and the monitor only.
-  zmq::socket_ref ref() { return socket_; }
 
  private:
+  friend class EventLoop;
+  friend class Monitor;
+  zmq::socket_ref ref() { return socket_; }
+
   explicit Socket(zmq::socket_t socket) : socket_(std::move(socket)) {}
   static absl::StatusOr<Socket> Make(Context& context, zmq::socket_type type);
 

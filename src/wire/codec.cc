@@ -87,9 +87,11 @@ bool IsValidKey(std::string_view key) {
   return true;
 }
 
-std::string Encode(v1::Envelope& envelope) {
-  envelope.set_version(kProtocolVersion);
-  return envelope.SerializeAsString();
+std::string Encode(const v1::Envelope& envelope) {
+  if (envelope.version() == kProtocolVersion) return envelope.SerializeAsString();
+  v1::Envelope stamped = envelope;  // built here: stamp the version on a copy
+  stamped.set_version(kProtocolVersion);
+  return stamped.SerializeAsString();
 }
 
 absl::Status Validate(const v1::Envelope& e) {

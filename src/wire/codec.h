@@ -17,8 +17,8 @@ inline constexpr size_t kMaxKeyLength = 64;
 inline constexpr int kMaxRouteLength = 100000;
 inline constexpr size_t kMaxEndpointLength = 256;
 
-// Serializes `envelope`, stamping the current protocol version.
-std::string Encode(v1::Envelope& envelope);
+// Serializes `envelope` with the current protocol version.
+std::string Encode(const v1::Envelope& envelope);
 
 // Parses and validates. INVALID_ARGUMENT (with a reason) when the bytes do not
 // parse, the version differs (FAILED_PRECONDITION), an id is out of range, a key

@@ -1,0 +1,45 @@
+// arbor's --help text and flag spelling: kept out of the main.
+#ifndef ARBOR_TOOLS_ARBOR_USAGE_H_
+#define ARBOR_TOOLS_ARBOR_USAGE_H_
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace arbor::tools {
+
+inline constexpr char kUsage[] = R"(usage: arbor [options] [< script]
+Controller of a tree of arbor-worker processes. Reads one command per line
+(type `help` for the list), prints one answer line per command.
+
+options:
+  --sync                  read the next line only after the current one is answered
+  --transport ipc|tcp     ipc: a private 0700 directory under $TMPDIR (default);
+                          tcp: 127.0.0.1 with kernel-chosen ports
+  --timeout-ms N          deadline of exec, ping, remove, and of asking a parent
+                          whether it can take a child (default 1000)
+  --hello-timeout-ms N    how long a new worker has to say Hello (default 4000)
+  --max-in-flight N       commands read but not yet answered; stdin waits at the
+                          cap (default 1024)
+  --verbose               more logs on stderr, workers' too
+  --help, --version
+)";
+
+// Our flags are spelled with dashes (--timeout-ms); abseil names them with
+// underscores. Rewrites each "--a-b[=v]" to "--a_b[=v]".
+inline std::vector<std::string> NormalizeFlags(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  for (size_t i = 1; i < args.size(); ++i) {
+    std::string& a = args[i];
+    if (a == "--") break;
+    if (a.rfind("--", 0) != 0) continue;
+    size_t end = std::min(a.find('='), a.size());
+    std::replace(a.begin() + 2, a.begin() + static_cast<std::ptrdiff_t>(end), '-', '_');
+  }
+  return args;
+}
+
+
+}  // namespace arbor::tools
+
+#endif  // ARBOR_TOOLS_ARBOR_USAGE_H_
