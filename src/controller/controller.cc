@@ -399,6 +399,7 @@ void Controller::BeginShutdown() {
   v1::Envelope shutdown;
   shutdown.mutable_shutdown();
   for (NodeId root : topology_.roots()) SendToRoot(root, shutdown).IgnoreError();
+  workers_->KillStopped();
   if (workers_->live() == 0) {
     loop_.Stop();
     return;

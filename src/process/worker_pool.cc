@@ -3,6 +3,9 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "absl/strings/str_cat.h"
 
 namespace arbor::process {
@@ -53,6 +56,18 @@ std::vector<WorkerPool::Exit> WorkerPool::Reap() {
 void WorkerPool::Kill(pid_t pid) {
   auto it = children_.find(pid);
   if (it != children_.end()) it->second.child.Signal(SIGKILL);
+}
+
+void WorkerPool::KillStopped() {
+  for (auto& [pid, member] : children_) {
+    std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    size_t paren = text.rfind(')');  // the command name may hold anything
+    if (paren != std::string::npos && paren + 2 < text.size() &&
+        (text[paren + 2] == 'T' || text[paren + 2] == 't')) {
+      member.child.Signal(SIGKILL);
+    }
+  }
 }
 
 void WorkerPool::KillAll() {

@@ -43,6 +43,9 @@ class WorkerPool {
   // SIGKILL to the process group and to every worker not yet reaped (SIGKILL
   // ends stopped processes too).
   void KillAll();
+  // SIGKILL to every worker that is stopped (SIGSTOP): it would never read a
+  // Shutdown, so waiting for it only delays the exit.
+  void KillStopped();
   size_t live() const { return children_.size(); }
 
  private:
