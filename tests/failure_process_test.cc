@@ -261,5 +261,32 @@ TEST(FailureProcessTest, TermIntAndHupShutDownAtOnceWithExitZero) {
   }
 }
 
+TEST(FailureProcessTest, ADeadNodeCannotBeRecreatedUnderItsOwnSubtree) {
+  ArborProcess arbor;
+  pid_t p1 = 0, p2 = 0, p3 = 0;
+  ASSERT_TRUE(arbor.Create("1", &p1));
+  ASSERT_TRUE(arbor.Create("2 1", &p2));
+  ASSERT_TRUE(arbor.Create("3 2", &p3));
+  ASSERT_TRUE(arbor.SignalWorker(p2, SIGKILL));
+  ASSERT_TRUE(arbor.WorkerExits(p2));
+  ASSERT_TRUE(arbor.WorkerExits(p3));  // its child follows it
+  arbor.Send("create 2 3");
+  EXPECT_TRUE(arbor.ExpectLine("Error: Parent is a descendant of id"));
+  arbor.Send("create 2 2");
+  EXPECT_TRUE(arbor.ExpectLine("Error: Parent is a descendant of id"));
+  arbor.Send("create 4 3");
+  EXPECT_TRUE(arbor.ExpectLine("Error: Parent is unavailable"));
+  EXPECT_TRUE(arbor.FinishCleanly());
+}
+
+TEST(FailureProcessTest, AnOverlongLineIsOneErrorAndTheNextLineStillRuns) {
+  ArborProcess arbor;
+  arbor.Send(std::string(100000, 'x'));
+  EXPECT_TRUE(arbor.ExpectLine("Error: Line too long"));
+  pid_t p1 = 0;
+  ASSERT_TRUE(arbor.Create("1", &p1));
+  EXPECT_TRUE(arbor.FinishCleanly());
+}
+
 }  // namespace
 }  // namespace arbor::testing
