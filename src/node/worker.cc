@@ -192,7 +192,7 @@ void Worker::Execute(v1::Envelope& request) {
       break;
     }
     case v1::Envelope::kPingRequest:
-      reply.mutable_ping_reply();
+      reply.mutable_ping_reply()->set_answered(true);
       break;
     case v1::Envelope::kCreateRequest:
       // We can take a child: the controller spawns it and it connects to us.

@@ -18,6 +18,7 @@ absl::Status ValidateBody(const v1::Envelope& e) {
       return Invalid("no body");
     case v1::Envelope::kCreateRequest:
       if (!IsWorkerId(e.create_request().child_id())) return Invalid("child id out of range");
+      if (!IsNodeOrController(e.create_request().parent())) return Invalid("parent out of range");
       return absl::OkStatus();
     case v1::Envelope::kCreateReply:
       if (!IsWorkerId(e.create_reply().id())) return Invalid("id out of range");
@@ -71,6 +72,13 @@ absl::Status ValidateBody(const v1::Envelope& e) {
     case v1::Envelope::kHeartbeatConfig:
     case v1::Envelope::kHeartbeat:
     case v1::Envelope::kShutdown:
+    case v1::Envelope::kTopologyRequest:
+    case v1::Envelope::kTopologyReply:
+    case v1::Envelope::kStatsRequest:
+    case v1::Envelope::kStatsReply:
+    case v1::Envelope::kWatchRequest:
+    case v1::Envelope::kUnwatchRequest:
+    case v1::Envelope::kNodeEvent:
       return absl::OkStatus();
   }
   return Invalid("unknown body");
