@@ -218,8 +218,9 @@ INSTANTIATE_TEST_SUITE_P(
            e.mutable_remove_request()->set_new_parent_endpoint("ipc:///x");
          },
          StatusCode::kInvalidArgument},
-        {"RemoveNoEndpoint", [](auto& e) { e.mutable_remove_request()->set_new_parent_id(1); },
-         StatusCode::kInvalidArgument},
+        // A client's remove names no new parent: the controller fills it in.
+        {"RemoveNoEndpointIsAClientRemove",
+         [](auto& e) { e.mutable_remove_request()->set_new_parent_id(1); }, StatusCode::kOk},
         {"RemoveReplyChildNegative", [](auto& e) { e.mutable_remove_reply()->add_children(-5); },
          StatusCode::kInvalidArgument},
         {"ReparentParentTooBig",

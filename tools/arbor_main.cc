@@ -15,6 +15,11 @@ ABSL_FLAG(int64_t, timeout_ms, 1000, "deadline of exec, ping, remove");
 ABSL_FLAG(int64_t, hello_timeout_ms, 4000, "how long a new worker has to say Hello");
 ABSL_FLAG(int64_t, max_in_flight, 1024, "commands read but not yet answered");
 ABSL_FLAG(bool, verbose, false, "log more on stderr, workers too");
+ABSL_FLAG(std::string, listen, "", "bind a ROUTER for clients at this endpoint");
+ABSL_FLAG(bool, insecure_listen, false, "allow --listen on a non-loopback tcp address");
+ABSL_FLAG(std::string, endpoint_file, "", "write the bound client endpoint to this file");
+ABSL_FLAG(bool, no_stdin, false, "headless: serve clients until SIGINT/SIGTERM");
+ABSL_FLAG(int64_t, max_client_in_flight, 4096, "calls one client may have in flight");
 
 
 int main(int argc, char** argv) {
@@ -45,7 +50,13 @@ int main(int argc, char** argv) {
       absl::Milliseconds(std::max<int64_t>(1, absl::GetFlag(FLAGS_hello_timeout_ms)));
   options.max_in_flight = static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_in_flight)));
   options.verbose = absl::GetFlag(FLAGS_verbose);
-  options.prompt = isatty(STDIN_FILENO) == 1;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.insecure_listen = absl::GetFlag(FLAGS_insecure_listen);
+  options.endpoint_file = absl::GetFlag(FLAGS_endpoint_file);
+  options.no_stdin = absl::GetFlag(FLAGS_no_stdin);
+  options.max_client_in_flight =
+      static_cast<int>(std::clamp<int64_t>(absl::GetFlag(FLAGS_max_client_in_flight), 1, 1 << 20));
+  options.prompt = !options.no_stdin && isatty(STDIN_FILENO) == 1;
 
   auto controller = arbor::controller::Controller::Start(options);
   if (!controller.ok()) {

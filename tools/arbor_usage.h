@@ -22,6 +22,13 @@ options:
   --max-in-flight N       commands read but not yet answered; stdin waits at the
                           cap (default 1024)
   --verbose               more logs on stderr, workers' too
+  --listen ENDPOINT       also serve programs (docs/CLIENT_PROTOCOL.md) on a ROUTER at
+                          ipc:///path (created 0600) or tcp://127.0.0.1:PORT (* = any
+                          free port; the bound endpoint is printed on stderr)
+  --endpoint-file F       write the bound client endpoint to F (one line)
+  --no-stdin              headless: serve clients until SIGINT/SIGTERM/SIGHUP
+  --insecure-listen       allow --listen on a non-loopback address (no authentication!)
+  --max-client-in-flight N  calls one client may have in flight (default 4096)
   --help, --version
 )";
 

@@ -65,6 +65,19 @@ std::vector<std::string> FormatTree(const std::vector<TreeRow>& rows) {
   return lines;
 }
 
+std::string StateName(v1::NodeState state) {
+  switch (state) {
+    case v1::NODE_STATE_AVAILABLE:
+      return "available";
+    case v1::NODE_STATE_DEAD:
+      return "dead";
+    case v1::NODE_STATE_CREATING:
+      return "creating";
+    default:
+      return "unavailable";
+  }
+}
+
 std::string FormatStats(const Stats& s) {
   return absl::StrCat("nodes=", s.nodes, " pending=", s.pending, " sent=", s.sent,
                       " answered=", s.answered, " timed_out=", s.timed_out,

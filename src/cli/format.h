@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "arbor/v1/arbor.pb.h"
 #include "common/ids.h"
 
 namespace arbor::cli {
@@ -43,6 +44,8 @@ struct TreeRow {
   std::string state;
 };
 std::vector<std::string> FormatTree(const std::vector<TreeRow>& rows);
+// available, unavailable, dead, creating.
+std::string StateName(v1::NodeState state);
 
 struct Stats {
   uint64_t nodes = 0;

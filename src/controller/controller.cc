@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "absl/memory/memory.h"
 #include "absl/strings/numbers.h"
@@ -32,6 +33,7 @@ Controller::Controller(const ControllerOptions& options, process::SignalFd signa
 
 Controller::~Controller() {
   // Whatever path led here, no worker outlives us (each handle kills and reaps).
+  clients_.reset();
   workers_.reset();
   if (children_) children_->SetLinger(0);
 }
@@ -73,7 +75,31 @@ absl::Status Controller::Setup() {
     OnSignal();
     Drive();
   });
+  if (!options_.listen.empty()) RETURN_IF_ERROR(StartClientEndpoint());
   UpdateStdinInterest();
+  return absl::OkStatus();
+}
+
+absl::Status Controller::StartClientEndpoint() {
+  ClientEndpointOptions client_options;
+  client_options.endpoint = options_.listen;
+  client_options.insecure = options_.insecure_listen;
+  client_options.max_in_flight_per_client = options_.max_client_in_flight;
+  client_options.sockets = options_.sockets;
+  ASSIGN_OR_RETURN(clients_, ClientEndpoint::Start(client_options, context_, loop_, *this, log_));
+  log_.Warn("clients connect to %s", clients_->endpoint());
+  if (!options_.endpoint_file.empty()) {
+    std::string line = clients_->endpoint() + "\n";
+    std::string tmp = options_.endpoint_file + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "w");
+    bool ok = f != nullptr && std::fwrite(line.data(), 1, line.size(), f) == line.size();
+    if (f != nullptr) ok = std::fclose(f) == 0 && ok;
+    // Renamed into place: a reader never sees half a line.
+    if (!ok || std::rename(tmp.c_str(), options_.endpoint_file.c_str()) != 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot write --endpoint-file ", options_.endpoint_file));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -94,7 +120,7 @@ bool Controller::CanAcceptLine() const {
 void Controller::UpdateStdinInterest() {
   // Read only when every buffered line is taken and another may be: at the cap
   // stdin waits in the kernel.
-  bool want = !input_.eof() && !input_.HasLine() && CanAcceptLine();
+  bool want = !options_.no_stdin && !input_.eof() && !input_.HasLine() && CanAcceptLine();
   if (want == stdin_polled_) return;
   if (want) {
     loop_.AddFd(STDIN_FILENO, [this] {
@@ -138,7 +164,7 @@ void Controller::Drive() {
   ProcessLines();
   UpdateStdinInterest();
   ArmDeadlineTimer();
-  if (input_.Exhausted() && !shutting_down_ && order_.waiting() == 0 && deferred_.empty()) {
+  if (!options_.no_stdin && input_.Exhausted() && !shutting_down_ && order_.waiting() == 0 && deferred_.empty()) {
     BeginShutdown();
   }
 }
@@ -286,7 +312,10 @@ void Controller::ApplyLinks(const std::vector<health::LinkChange>& changes) {
   // Several subtrees changing together still print one sorted list.
   std::sort(lines.begin(), lines.end(),
             [](const tree::Transition& a, const tree::Transition& b) { return a.id < b.id; });
-  for (const tree::Transition& t : lines) Print(cli::FormatHeartbitTransition(t.id, t.available));
+  for (const tree::Transition& t : lines) {
+    Print(cli::FormatHeartbitTransition(t.id, t.available));
+    Notify(t.id, t.available ? v1::NODE_EVENT_AVAILABLE : v1::NODE_EVENT_UNAVAILABLE, 0);
+  }
 }
 
 // ---- signals and processes ----
@@ -332,6 +361,7 @@ void Controller::OnWorkerExit(pid_t pid, int wait_status) {
     return;
   }
   MarkDead(id);
+  Notify(id, v1::NODE_EVENT_LOST, pid);
 }
 
 void Controller::MarkDead(NodeId id) {

@@ -22,6 +22,8 @@
 #include "cli/format.h"
 #include "cli/line_reader.h"
 #include "common/log.h"
+#include "controller/client_endpoint.h"
+#include "controller/operations.h"
 #include "controller/options.h"
 #include "health/detector.h"
 #include "process/signals.h"
@@ -34,7 +36,7 @@
 
 namespace arbor::controller {
 
-class Controller {
+class Controller : public Operations {
  public:
   // Blocks the handled signals, creates the endpoint directory, binds the
   // children's ROUTER. stdin and stdout are the process's own.
@@ -47,9 +49,22 @@ class Controller {
   // tree down. Returns the exit code.
   int Run();
 
+  // ---- Operations (operations.cc) ----
+  void Dispatch(std::vector<NodeId> nodes, bool is_remove, absl::AnyInvocable<void()> op) override;
+  void Create(NodeId id, NodeId parent, absl::Duration timeout, Done<int64_t> done) override;
+  void Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
+            absl::Duration timeout, Done<cli::ExecResult> done) override;
+  void Ping(NodeId id, absl::Duration timeout, Done<bool> done) override;
+  void Remove(NodeId id, absl::Duration timeout, Done<bool> done) override;
+  void SetHeartbeat(int64_t interval_ms) override;
+  v1::TopologyReply Topology() const override;
+  cli::Stats Stats() const override;
+  void CountDroppedFrame() override;
+
  private:
   Controller(const ControllerOptions& options, process::SignalFd signals);
   absl::Status Setup();
+  absl::Status StartClientEndpoint();
 
   // ---- events (controller.cc) ----
   void OnStdinReadable();
@@ -73,25 +88,32 @@ class Controller {
   void Print(const std::string& line);
   void BeginShutdown();
 
-  // ---- commands (commands.cc) ----
+  // ---- command line and dispatch order (commands.cc) ----
   void OnLine(std::string_view line);
-  void Submit(uint64_t seq, cli::Command command);
-  bool Blocked(uint64_t seq, const cli::Command& command) const;
-  void Defer(uint64_t seq, cli::Command command);
-  void PumpDeferred();
   void Execute(uint64_t seq, const cli::Command& command);
-  void DoCreate(uint64_t seq, const cli::CreateCommand& create);
-  void SpawnWorker(uint64_t seq, NodeId id);
-  void DoExec(uint64_t seq, const cli::ExecCommand& exec);
-  void DoPing(uint64_t seq, const cli::PingCommand& ping);
-  void DoRemove(uint64_t seq, const cli::RemoveCommand& remove);
-  void DoHeartbit(uint64_t seq, const cli::HeartbitCommand& heartbit);
-  void DoTree(uint64_t seq);
-  void DoStats(uint64_t seq);
   void Answer(uint64_t seq, std::vector<std::string> lines);
   void Answer(uint64_t seq, std::string line) { Answer(seq, std::vector<std::string>{std::move(line)}); }
+  // An operation waiting for its nodes to settle. `barrier`: a CLI `tree` or
+  // `stats` (its answer seq), which also holds back everything after it.
+  struct Deferred {
+    uint64_t order;
+    std::vector<NodeId> nodes;
+    bool is_remove;
+    std::optional<uint64_t> barrier;
+    absl::AnyInvocable<void()> op;
+  };
+  void Enqueue(std::vector<NodeId> nodes, bool is_remove, std::optional<uint64_t> barrier,
+               absl::AnyInvocable<void()> op);
+  bool Blocked(uint64_t order, const std::vector<NodeId>& nodes, bool is_remove,
+               std::optional<uint64_t> barrier) const;
+  void Defer(Deferred d);
+  void PumpDeferred();
+
+  // ---- operations' helpers (operations.cc) ----
+  absl::Duration TimeoutOr(absl::Duration timeout) const;
+  void SpawnWorker(NodeId id, Done<int64_t> done);
   void ExpectReattach(NodeId id);
-  bool IsBarrier(const cli::Command& command) const;
+  void Notify(NodeId id, v1::NodeEventKind kind, int64_t pid);
 
   // ---- sending ----
   // Registers a call to `target` and sends it down its route. A send that fails
@@ -120,12 +142,11 @@ class Controller {
   cli::AnswerOrder order_;
   int64_t heartbeat_ms_ = 0;
 
-  // Commands waiting for a node that is being created or re-attached.
-  struct Deferred {
-    uint64_t seq;
-    cli::Command command;
-  };
+  std::unique_ptr<ClientEndpoint> clients_;  // with --listen
+
+  // Operations waiting for a node that is being created, moved or removed.
   std::deque<Deferred> deferred_;
+  uint64_t next_order_ = 1;
   absl::flat_hash_map<NodeId, int> deferred_names_;  // node -> deferred commands naming it
   std::set<uint64_t> deferred_barriers_;              // deferred `tree`/`stats`
   bool pump_needed_ = false;

@@ -34,6 +34,14 @@ struct ControllerOptions {
   bool verbose = false;
   // arbor-worker; empty: next to the running binary.
   std::string worker_path;
+  // --listen: the clients' endpoint (empty: none), see ClientEndpointOptions.
+  std::string listen;
+  bool insecure_listen = false;
+  int max_client_in_flight = 4096;
+  // Write the bound client endpoint (one line) to this file.
+  std::string endpoint_file;
+  // Headless: ignore stdin; run until SIGINT/SIGTERM/SIGHUP.
+  bool no_stdin = false;
   // Frames read from the children's socket before stdin and timers get a turn.
   int receive_batch = 512;
   transport::SocketOptions sockets;

@@ -215,16 +215,17 @@ std::vector<Topology::Row> Topology::Rows() const {
   return rows;
 }
 
-const char* StateName(const Node& node, bool reachable) {
+v1::NodeState WireState(const Node& node, bool reachable) {
   switch (node.state) {
     case NodeState::kCreating:
-      return "creating";
+      return v1::NODE_STATE_CREATING;
     case NodeState::kDead:
-      return "dead";
+      return v1::NODE_STATE_DEAD;
     case NodeState::kAlive:
-      return reachable && !node.reattaching ? "available" : "unavailable";
+      return reachable && !node.reattaching ? v1::NODE_STATE_AVAILABLE
+                                            : v1::NODE_STATE_UNAVAILABLE;
   }
-  return "unavailable";
+  return v1::NODE_STATE_UNAVAILABLE;
 }
 
 }  // namespace arbor::tree

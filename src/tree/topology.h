@@ -14,6 +14,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "arbor/v1/arbor.pb.h"
 #include "common/ids.h"
 
 namespace arbor::tree {
@@ -111,7 +112,8 @@ class Topology {
   std::set<NodeId> roots_;  // children of the controller
 };
 
-const char* StateName(const Node& node, bool reachable);
+// The state `tree` shows (and clients get): creating, dead, available, unavailable.
+v1::NodeState WireState(const Node& node, bool reachable);
 
 }  // namespace arbor::tree
 

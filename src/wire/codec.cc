@@ -30,8 +30,8 @@ absl::Status ValidateBody(const v1::Envelope& e) {
       if (!IsNodeOrController(e.remove_request().new_parent_id())) {
         return Invalid("parent id out of range");
       }
-      if (e.remove_request().new_parent_endpoint().empty() ||
-          e.remove_request().new_parent_endpoint().size() > kMaxEndpointLength) {
+      // Empty from a client: the controller fills in the new parent.
+      if (e.remove_request().new_parent_endpoint().size() > kMaxEndpointLength) {
         return Invalid("bad endpoint");
       }
       return absl::OkStatus();
@@ -113,6 +113,14 @@ absl::Status Validate(const v1::Envelope& e) {
     if (!IsWorkerId(hop)) return Invalid("route hop out of range");
   }
   return ValidateBody(e);
+}
+
+absl::Status DecodeInto(std::string_view bytes, v1::Envelope& out) {
+  if (!out.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    out.Clear();
+    return absl::InvalidArgumentError("frame does not parse as an Envelope");
+  }
+  return Validate(out);
 }
 
 absl::StatusOr<v1::Envelope> Decode(std::string_view bytes) {

@@ -25,6 +25,10 @@ std::string Encode(const v1::Envelope& envelope);
 // does not match [A-Za-z0-9]{1,64}, or no body is set.
 absl::StatusOr<v1::Envelope> Decode(std::string_view bytes);
 
+// Like Decode, but fills `out` even when validation fails (so a reply can echo
+// its correlation id); `out` is cleared when the bytes do not parse.
+absl::Status DecodeInto(std::string_view bytes, v1::Envelope& out);
+
 // Validation alone, for envelopes built in memory.
 absl::Status Validate(const v1::Envelope& envelope);
 

@@ -1,0 +1,255 @@
+#include "controller/client_endpoint.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "absl/memory/memory.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "wire/codec.h"
+
+namespace arbor::controller {
+
+bool IsLocalEndpoint(const std::string& endpoint) {
+  if (absl::StartsWith(endpoint, "ipc://")) return true;
+  if (!absl::StartsWith(endpoint, "tcp://")) return false;
+  std::string rest = endpoint.substr(6);
+  size_t colon = rest.rfind(':');
+  std::string host = colon == std::string::npos ? rest : rest.substr(0, colon);
+  return absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]";
+}
+
+absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
+    const ClientEndpointOptions& options, transport::Context& context, transport::EventLoop& loop,
+    Operations& operations, const Logger& log) {
+  if (!IsLocalEndpoint(options.endpoint) && !options.insecure) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing --listen ", options.endpoint,
+        ": not loopback, and clients are not authenticated (add --insecure-listen to accept)"));
+  }
+  ASSIGN_OR_RETURN(transport::Socket socket, transport::Socket::Router(context, options.sockets));
+  // The socket file is created owner-only: whoever can connect can spawn processes.
+  mode_t old_mask = ::umask(0077);
+  absl::StatusOr<std::string> bound = socket.Bind(options.endpoint);
+  ::umask(old_mask);
+  if (!bound.ok()) return bound.status();
+  auto endpoint = absl::WrapUnique(
+      new ClientEndpoint(options, loop, operations, log, std::move(socket)));
+  endpoint->endpoint_ = *bound;
+  if (absl::StartsWith(*bound, "ipc://")) {
+    endpoint->ipc_path_ = bound->substr(6);
+    ::chmod(endpoint->ipc_path_.c_str(), 0600);
+  }
+  loop.AddSocket(endpoint->socket_, [raw = endpoint.get()] { raw->OnReadable(); });
+  return endpoint;
+}
+
+ClientEndpoint::ClientEndpoint(const ClientEndpointOptions& options, transport::EventLoop& loop,
+                               Operations& operations, const Logger& log,
+                               transport::Socket socket)
+    : options_(options),
+      loop_(loop),
+      operations_(operations),
+      log_(log),
+      socket_(std::move(socket)) {}
+
+ClientEndpoint::~ClientEndpoint() {
+  *alive_ = false;
+  loop_.RemoveSocket(socket_);
+  socket_.SetLinger(0);
+  if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
+}
+
+void ClientEndpoint::OnReadable() {
+  for (int i = 0; i < 512; ++i) {
+    auto got = socket_.Receive(frames_);
+    if (!got.ok() || !*got) return;
+    if (frames_.size() != 2) {
+      operations_.CountDroppedFrame();
+      if (frames_.size() > 2) {
+        Reject(frames_[0], 0, absl::InvalidArgumentError("one envelope frame per message"));
+      }
+      continue;
+    }
+    const std::string& client = frames_[0];
+    v1::Envelope request;
+    absl::Status decoded = wire::DecodeInto(frames_[1], request);
+    if (!decoded.ok()) {
+      operations_.CountDroppedFrame();
+      Reject(client, request.correlation_id(), decoded);
+      continue;
+    }
+    if (request.correlation_id() == 0) {
+      operations_.CountDroppedFrame();
+      Reject(client, 0, absl::InvalidArgumentError("correlation_id 0: requests need an id"));
+      continue;
+    }
+    int& in_flight = in_flight_[client];
+    if (in_flight >= options_.max_in_flight_per_client) {
+      Reject(client, request.correlation_id(),
+             absl::ResourceExhaustedError(absl::StrCat(
+                 "over ", options_.max_in_flight_per_client, " calls in flight")));
+      continue;
+    }
+    ++in_flight;
+    OnRequest(client, request);
+  }
+}
+
+void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request) {
+  absl::Duration timeout = absl::Milliseconds(request.budget_ms());
+  NodeId target = request.target();
+  // Results may come long after this frame: keep what the reply needs.
+  auto reply = [this, alive = alive_, client, request](absl::Status status,
+                                                       v1::Envelope body = {}) {
+    if (*alive) Reply(client, request, status, std::move(body));
+  };
+  switch (request.body_case()) {
+    case v1::Envelope::kCreateRequest: {
+      NodeId id = request.create_request().child_id();
+      NodeId parent = request.create_request().parent();
+      std::vector<NodeId> nodes = {id};
+      if (parent != kControllerId) nodes.push_back(parent);
+      operations_.Dispatch(std::move(nodes), false, [this, id, parent, timeout, reply] {
+        operations_.Create(id, parent, timeout, [reply, id](absl::StatusOr<int64_t> pid) {
+          v1::Envelope body;
+          if (pid.ok()) {
+            body.mutable_create_reply()->set_id(id);
+            body.mutable_create_reply()->set_pid(*pid);
+          }
+          reply(pid.status(), std::move(body));
+        });
+      });
+      return;
+    }
+    case v1::Envelope::kExecRequest: {
+      std::optional<int64_t> value;
+      if (request.exec_request().has_value()) value = request.exec_request().value();
+      std::string key = request.exec_request().key();
+      operations_.Dispatch({target}, false, [this, target, key, value, timeout, reply] {
+        operations_.Exec(target, key, value, timeout,
+                         [reply](absl::StatusOr<cli::ExecResult> result) {
+                           v1::Envelope body;
+                           if (result.ok()) {
+                             body.mutable_exec_reply()->set_found(result->found);
+                             body.mutable_exec_reply()->set_value(result->value);
+                           }
+                           reply(result.status(), std::move(body));
+                         });
+      });
+      return;
+    }
+    case v1::Envelope::kPingRequest:
+      operations_.Dispatch({target}, false, [this, target, timeout, reply] {
+        operations_.Ping(target, timeout, [reply](absl::StatusOr<bool> answered) {
+          v1::Envelope body;
+          if (answered.ok()) body.mutable_ping_reply()->set_answered(*answered);
+          reply(answered.status(), std::move(body));
+        });
+      });
+      return;
+    case v1::Envelope::kRemoveRequest:
+      operations_.Dispatch({target}, true, [this, target, timeout, reply] {
+        operations_.Remove(target, timeout, [reply](absl::StatusOr<bool> done) {
+          v1::Envelope body;
+          if (done.ok()) body.mutable_remove_reply();
+          reply(done.status(), std::move(body));
+        });
+      });
+      return;
+    case v1::Envelope::kHeartbeatConfig: {
+      operations_.SetHeartbeat(request.heartbeat_config().interval_ms());
+      v1::Envelope body;
+      *body.mutable_heartbeat_config() = request.heartbeat_config();
+      reply(absl::OkStatus(), std::move(body));
+      return;
+    }
+    case v1::Envelope::kTopologyRequest: {
+      v1::Envelope body;
+      *body.mutable_topology_reply() = operations_.Topology();
+      reply(absl::OkStatus(), std::move(body));
+      return;
+    }
+    case v1::Envelope::kStatsRequest: {
+      cli::Stats stats = operations_.Stats();
+      v1::Envelope body;
+      v1::StatsReply* out = body.mutable_stats_reply();
+      out->set_nodes(stats.nodes);
+      out->set_pending(stats.pending);
+      out->set_sent(stats.sent);
+      out->set_answered(stats.answered);
+      out->set_timed_out(stats.timed_out);
+      out->set_late_replies(stats.late_replies);
+      out->set_dropped_frames(stats.dropped_frames);
+      reply(absl::OkStatus(), std::move(body));
+      return;
+    }
+    case v1::Envelope::kWatchRequest:
+      watchers_.insert({client, request.correlation_id()});
+      reply(absl::OkStatus());
+      return;
+    case v1::Envelope::kUnwatchRequest: {
+      bool found = watchers_.erase({client, request.unwatch_request().watch_id()}) > 0;
+      reply(found ? absl::OkStatus() : absl::NotFoundError("no such watch"));
+      return;
+    }
+    default:
+      operations_.CountDroppedFrame();
+      reply(absl::InvalidArgumentError("not a client request"));
+      return;
+  }
+}
+
+void ClientEndpoint::Reply(const std::string& client, const v1::Envelope& request,
+                           const absl::Status& status, v1::Envelope body) {
+  auto it = in_flight_.find(client);
+  if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
+  body.set_correlation_id(request.correlation_id());
+  body.set_target(request.target());
+  body.mutable_status()->set_code(static_cast<int32_t>(status.code()));
+  body.mutable_status()->set_message(std::string(status.message()));
+  if (!status.ok()) body.clear_body();
+  Send(client, body);
+}
+
+void ClientEndpoint::Reject(const std::string& client, uint64_t correlation_id,
+                            const absl::Status& status) {
+  v1::Envelope reply;
+  reply.set_correlation_id(correlation_id);
+  reply.mutable_status()->set_code(static_cast<int32_t>(status.code()));
+  reply.mutable_status()->set_message(std::string(status.message()));
+  Send(client, reply);
+}
+
+bool ClientEndpoint::Send(const std::string& client, const v1::Envelope& envelope) {
+  std::string bytes = wire::Encode(envelope);
+  absl::Status sent = socket_.Send({std::string_view(client), std::string_view(bytes)});
+  if (sent.ok()) return true;
+  // Gone (EHOSTUNREACH) or not reading (queue full): it loses this answer.
+  log_.Debug("reply to a client not sent: %s", sent.ToString());
+  if (absl::IsUnavailable(sent)) {
+    absl::erase_if(watchers_, [&](const auto& w) { return w.first == client; });
+    in_flight_.erase(client);
+  }
+  return false;
+}
+
+void ClientEndpoint::Publish(NodeId id, v1::NodeEventKind kind, int64_t pid) {
+  if (watchers_.empty()) return;
+  v1::Envelope event;
+  event.set_target(id);
+  event.mutable_status();  // code 0: OK
+  v1::NodeEvent* body = event.mutable_node_event();
+  body->set_id(id);
+  body->set_kind(kind);
+  body->set_pid(pid);
+  // Copy: a failed send removes the client's watchers.
+  std::vector<std::pair<std::string, uint64_t>> watchers(watchers_.begin(), watchers_.end());
+  for (const auto& [client, watch] : watchers) {
+    event.set_correlation_id(watch);
+    Send(client, event);
+  }
+}
+
+}  // namespace arbor::controller

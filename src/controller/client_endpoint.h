@@ -1,0 +1,84 @@
+// The controller's ROUTER for programs (`--listen`): decodes each client's
+// envelopes, runs them as Operations, answers with the same correlation id and a
+// status code, and streams node events to watchers. See docs/CLIENT_PROTOCOL.md.
+#ifndef ARBOR_CONTROLLER_CLIENT_ENDPOINT_H_
+#define ARBOR_CONTROLLER_CLIENT_ENDPOINT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "arbor/v1/arbor.pb.h"
+#include "common/log.h"
+#include "controller/operations.h"
+#include "transport/event_loop.h"
+#include "transport/socket.h"
+
+namespace arbor::controller {
+
+struct ClientEndpointOptions {
+  // ipc:///path, or tcp://HOST:PORT (PORT * = kernel-chosen).
+  std::string endpoint;
+  // Allow a tcp address that is not loopback: anyone who can connect can spawn
+  // processes, and there is no authentication yet.
+  bool insecure = false;
+  // Calls one client may have in flight; more answer RESOURCE_EXHAUSTED.
+  int max_in_flight_per_client = 4096;
+  transport::SocketOptions sockets;
+};
+
+class ClientEndpoint {
+ public:
+  // Binds (an ipc socket file with mode 0600) and starts serving on `loop`.
+  // `operations`, `loop` and `context` must outlive the endpoint.
+  static absl::StatusOr<std::unique_ptr<ClientEndpoint>> Start(
+      const ClientEndpointOptions& options, transport::Context& context,
+      transport::EventLoop& loop, Operations& operations, const Logger& log);
+  ~ClientEndpoint();
+  ClientEndpoint(const ClientEndpoint&) = delete;
+  ClientEndpoint& operator=(const ClientEndpoint&) = delete;
+
+  // The endpoint actually bound (tcp port resolved).
+  const std::string& endpoint() const { return endpoint_; }
+
+  // Sends a node event to every watcher.
+  void Publish(NodeId id, v1::NodeEventKind kind, int64_t pid);
+
+ private:
+  ClientEndpoint(const ClientEndpointOptions& options, transport::EventLoop& loop,
+                 Operations& operations, const Logger& log, transport::Socket socket);
+
+  void OnReadable();
+  void OnRequest(const std::string& client, v1::Envelope& request);
+  // Replies with `status` (and `body`'s oneof, when OK); counts the call done.
+  void Reply(const std::string& client, const v1::Envelope& request, const absl::Status& status,
+             v1::Envelope body = {});
+  void Reject(const std::string& client, uint64_t correlation_id, const absl::Status& status);
+  bool Send(const std::string& client, const v1::Envelope& envelope);
+
+  ClientEndpointOptions options_;
+  transport::EventLoop& loop_;
+  Operations& operations_;
+  const Logger& log_;
+  transport::Socket socket_;
+  std::string endpoint_;
+  std::string ipc_path_;  // removed at the end
+  absl::flat_hash_map<std::string, int> in_flight_;  // client routing id -> calls
+  // (client routing id, watch correlation id)
+  absl::flat_hash_set<std::pair<std::string, uint64_t>> watchers_;
+  // Each callback checks this: results that arrive after the endpoint is gone
+  // are dropped.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  transport::Frames frames_;
+};
+
+// True for tcp://127.x.x.x:..., tcp://localhost:..., tcp://[::1]:... and ipc://.
+bool IsLocalEndpoint(const std::string& endpoint);
+
+}  // namespace arbor::controller
+
+#endif  // ARBOR_CONTROLLER_CLIENT_ENDPOINT_H_

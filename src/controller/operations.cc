@@ -1,0 +1,239 @@
+// The controller's operations on the tree (controller/operations.h): each turns
+// a request into calls down the tree and exactly one result.
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "controller/controller.h"
+
+namespace arbor::controller {
+
+absl::Duration Controller::TimeoutOr(absl::Duration timeout) const {
+  return timeout > absl::ZeroDuration() ? timeout : options_.request_timeout;
+}
+
+// ---- create ----
+
+void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout, Done<int64_t> done) {
+  absl::Status allowed = topology_.CheckCreate(id, parent);
+  if (!allowed.ok()) {
+    done(allowed);
+    return;
+  }
+  topology_.BeginCreate(id, parent);
+  if (parent == kControllerId) {
+    SpawnWorker(id, std::move(done));
+    return;
+  }
+  // Ask the parent through the tree whether it can take a child: a frozen or
+  // unreachable parent answers "Parent is unavailable" instead of a spawn.
+  v1::Envelope ask;
+  ask.mutable_create_request()->set_child_id(id);
+  Call(parent, std::move(ask), TimeoutOr(timeout),
+       [this, id, done = std::move(done)](absl::StatusOr<v1::Envelope> reply) mutable {
+         if (!reply.ok() || !reply->has_create_reply()) {
+           topology_.AbortCreate(id);
+           pump_needed_ = true;
+           done(absl::UnavailableError("parent did not answer"));
+           return;
+         }
+         SpawnWorker(id, std::move(done));
+       });
+}
+
+void Controller::SpawnWorker(NodeId id, Done<int64_t> done) {
+  tree::Node* node = topology_.Find(id);
+  NodeId parent = node == nullptr ? kControllerId : node->parent;
+  if (node == nullptr || (parent != kControllerId && !topology_.Reachable(parent))) {
+    topology_.AbortCreate(id);
+    pump_needed_ = true;
+    done(absl::UnavailableError("parent is unavailable"));
+    return;
+  }
+  absl::StatusOr<pid_t> pid = workers_->Spawn({id, parent, EndpointOf(parent), heartbeat_ms_});
+  if (!pid.ok()) {
+    topology_.AbortCreate(id);
+    pump_needed_ = true;
+    done(absl::InternalError(pid.status().message()));
+    return;
+  }
+  node->pid = *pid;
+  pid_to_node_[*pid] = id;
+  pid_t spawned = *pid;
+  creating_calls_[id] = pending_.Add(
+      MonoNow() + options_.hello_timeout, id,
+      [this, id, spawned, done = std::move(done)](absl::StatusOr<v1::Envelope> hello) mutable {
+        creating_calls_.erase(id);
+        pump_needed_ = true;
+        if (hello.ok() && !hello->has_hello()) hello = absl::InternalError("unexpected reply");
+        if (hello.ok()) {
+          topology_.FinishCreate(id, hello->hello().endpoint());
+          Notify(id, v1::NODE_EVENT_CREATED, spawned);
+          done(static_cast<int64_t>(spawned));
+          return;
+        }
+        workers_->Kill(spawned);  // no Hello in time, or its parent is gone
+        pid_to_node_.erase(spawned);
+        topology_.AbortCreate(id);
+        if (absl::IsDeadlineExceeded(hello.status())) {
+          log_.Warn("node %d (pid %d) did not say Hello in time: killed", id, spawned);
+        }
+        done(hello.status());
+      });
+}
+
+// ---- exec, ping ----
+
+void Controller::Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
+                      absl::Duration timeout, Done<cli::ExecResult> done) {
+  if (topology_.Find(id) == nullptr) {
+    done(absl::NotFoundError("no such node"));
+    return;
+  }
+  if (!topology_.Reachable(id)) {
+    done(absl::UnavailableError("node is unavailable"));
+    return;
+  }
+  v1::Envelope request;
+  v1::ExecRequest* body = request.mutable_exec_request();
+  body->set_key(key);
+  if (value) body->set_value(*value);
+  Call(id, std::move(request), TimeoutOr(timeout),
+       [done = std::move(done)](absl::StatusOr<v1::Envelope> reply) mutable {
+         if (!reply.ok()) {
+           done(reply.status());
+         } else if (!reply->has_exec_reply()) {
+           done(absl::UnavailableError("unexpected reply"));
+         } else {
+           done(cli::ExecResult{reply->exec_reply().found(), reply->exec_reply().value()});
+         }
+       });
+}
+
+void Controller::Ping(NodeId id, absl::Duration timeout, Done<bool> done) {
+  const tree::Node* node = topology_.Find(id);
+  if (node == nullptr) {
+    done(absl::NotFoundError("no such node"));
+    return;
+  }
+  if (node->state == tree::NodeState::kDead) {
+    done(false);
+    return;
+  }
+  v1::Envelope request;
+  request.mutable_ping_request();
+  Call(id, std::move(request), TimeoutOr(timeout),
+       [done = std::move(done)](absl::StatusOr<v1::Envelope> reply) mutable {
+         done(reply.ok() && reply->has_ping_reply());
+       });
+}
+
+// ---- remove ----
+
+void Controller::Remove(NodeId id, absl::Duration timeout, Done<bool> done) {
+  tree::Node* node = topology_.Find(id);
+  if (node == nullptr) {
+    done(absl::NotFoundError("no such node"));
+    return;
+  }
+  if (node->state == tree::NodeState::kDead) {
+    // Purge: its children (dead too, or about to be) move to its parent.
+    detector_.Forget(id);
+    topology_.Remove(id);
+    Notify(id, v1::NODE_EVENT_REMOVED, 0);
+    done(true);
+    return;
+  }
+  if (!topology_.Reachable(id)) {
+    done(absl::UnavailableError("node is unavailable"));
+    return;
+  }
+  node->removing = true;
+  pump_needed_ = true;
+  v1::Envelope request;
+  request.mutable_remove_request()->set_new_parent_id(node->parent);
+  request.mutable_remove_request()->set_new_parent_endpoint(EndpointOf(node->parent));
+  Call(id, std::move(request), TimeoutOr(timeout),
+       [this, id, pid = node->pid, done = std::move(done)](
+           absl::StatusOr<v1::Envelope> reply) mutable {
+         tree::Node* gone = topology_.Find(id);
+         if (gone != nullptr) gone->removing = false;
+         bool exited = exited_while_removing_.erase(id) > 0;
+         pump_needed_ = true;
+         if (!reply.ok() || !reply->has_remove_reply()) {
+           if (exited && gone != nullptr && gone->pid == pid) MarkDead(id);
+           done(reply.ok() ? absl::UnavailableError("unexpected reply") : reply.status());
+           return;
+         }
+         if (gone != nullptr && gone->pid == pid) {
+           // It exits by itself; its exit is no news any more.
+           pid_to_node_.erase(pid);
+           detector_.Forget(id);
+           // Children that said Hello to their new parent already moved; the
+           // others it told are on their way.
+           std::vector<NodeId> told;
+           for (NodeId child : reply->remove_reply().children()) {
+             if (gone->children.contains(child)) told.push_back(child);
+           }
+           topology_.Remove(id);
+           for (NodeId child : told) ExpectReattach(child);
+           Notify(id, v1::NODE_EVENT_REMOVED, pid);
+         }
+         done(true);
+       });
+}
+
+void Controller::ExpectReattach(NodeId id) {
+  tree::Node* node = topology_.Find(id);
+  if (node == nullptr || node->state != tree::NodeState::kAlive) return;
+  node->reattaching = true;
+  reattach_calls_[id] = pending_.Add(
+      MonoNow() + options_.hello_timeout, id, [this, id](absl::StatusOr<v1::Envelope> hello) {
+        reattach_calls_.erase(id);
+        pump_needed_ = true;
+        tree::Node* n = topology_.Find(id);
+        if (n == nullptr) return;
+        n->reattaching = false;
+        // A frozen child re-attaches when it wakes; until then its requests time out.
+        if (!hello.ok()) log_.Debug("node %d did not re-attach: %s", id, hello.status().ToString());
+      });
+}
+
+// ---- heartbeat, topology, stats ----
+
+void Controller::SetHeartbeat(int64_t interval_ms) {
+  heartbeat_ms_ = interval_ms;
+  detector_.SetInterval(absl::Milliseconds(interval_ms), loop_.now());
+  if (interval_ms == 0) topology_.ClearLinks();
+  v1::Envelope config;
+  config.mutable_heartbeat_config()->set_interval_ms(static_cast<uint32_t>(interval_ms));
+  for (NodeId root : topology_.roots()) SendToRoot(root, config).IgnoreError();
+  ArmHeartbeatTimer();
+}
+
+v1::TopologyReply Controller::Topology() const {
+  v1::TopologyReply reply;
+  for (const tree::Topology::Row& row : topology_.Rows()) {
+    const tree::Node& n = *row.node;
+    v1::NodeInfo* info = reply.add_nodes();
+    info->set_id(n.id);
+    info->set_parent(n.parent);
+    info->set_pid(n.pid);
+    info->set_depth(row.depth);
+    info->set_state(tree::WireState(n, topology_.Reachable(n.id)));
+  }
+  return reply;
+}
+
+cli::Stats Controller::Stats() const {
+  cli::Stats stats = stats_;
+  stats.nodes = topology_.size();
+  stats.pending = pending_.size();
+  return stats;
+}
+
+void Controller::CountDroppedFrame() { ++stats_.dropped_frames; }
+
+void Controller::Notify(NodeId id, v1::NodeEventKind kind, int64_t pid) {
+  if (clients_ != nullptr) clients_->Publish(id, kind, pid);
+}
+
+}  // namespace arbor::controller

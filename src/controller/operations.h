@@ -1,0 +1,55 @@
+// What the command line and the clients can ask of the tree. Every result is an
+// absl status whose code is the wire's (the CLI formats it, the client endpoint
+// sends it); each callback runs exactly once, on the controller's loop.
+#ifndef ARBOR_CONTROLLER_OPERATIONS_H_
+#define ARBOR_CONTROLLER_OPERATIONS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "arbor/v1/arbor.pb.h"
+#include "cli/format.h"
+#include "common/ids.h"
+
+namespace arbor::controller {
+
+template <typename T>
+using Done = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+
+class Operations {
+ public:
+  virtual ~Operations() = default;
+
+  // Runs `op` now, or once every node in `nodes` has settled (is not being
+  // created, moved or removed) and every earlier operation waiting on one of
+  // them has run. `is_remove`: also wait for the node's children to settle.
+  virtual void Dispatch(std::vector<NodeId> nodes, bool is_remove,
+                        absl::AnyInvocable<void()> op) = 0;
+
+  // A zero `timeout` means the default of ControllerOptions.
+  // create: pid, or ALREADY_EXISTS, NOT_FOUND (parent), UNAVAILABLE (parent),
+  // FAILED_PRECONDITION (parent below id), DEADLINE_EXCEEDED (no Hello), INTERNAL.
+  virtual void Create(NodeId id, NodeId parent, absl::Duration timeout, Done<int64_t> done) = 0;
+  // exec: NOT_FOUND (no node), UNAVAILABLE (dead, unreachable), DEADLINE_EXCEEDED.
+  virtual void Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
+                    absl::Duration timeout, Done<cli::ExecResult> done) = 0;
+  // ping: whether it answered; NOT_FOUND for an unknown id.
+  virtual void Ping(NodeId id, absl::Duration timeout, Done<bool> done) = 0;
+  // remove: OK, NOT_FOUND, UNAVAILABLE or DEADLINE_EXCEEDED (value unused).
+  virtual void Remove(NodeId id, absl::Duration timeout, Done<bool> done) = 0;
+  virtual void SetHeartbeat(int64_t interval_ms) = 0;
+  virtual v1::TopologyReply Topology() const = 0;
+  virtual cli::Stats Stats() const = 0;
+  // A frame that did not parse or validate, seen outside the controller's loop
+  // code (the client endpoint).
+  virtual void CountDroppedFrame() = 0;
+};
+
+}  // namespace arbor::controller
+
+#endif  // ARBOR_CONTROLLER_OPERATIONS_H_
