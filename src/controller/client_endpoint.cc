@@ -22,7 +22,7 @@ bool IsLocalEndpoint(const std::string& endpoint) {
 
 absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
     const ClientEndpointOptions& options, transport::Context& context, transport::EventLoop& loop,
-    Operations& operations, const Logger& log) {
+    Operations& operations, const Logger& log, std::function<void()> after_requests) {
   if (!IsLocalEndpoint(options.endpoint) && !options.insecure) {
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing --listen ", options.endpoint,
@@ -41,7 +41,11 @@ absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
     endpoint->ipc_path_ = bound->substr(6);
     ::chmod(endpoint->ipc_path_.c_str(), 0600);
   }
-  loop.AddSocket(endpoint->socket_, [raw = endpoint.get()] { raw->OnReadable(); });
+  loop.AddSocket(endpoint->socket_,
+                 [raw = endpoint.get(), after = std::move(after_requests)] {
+                   raw->OnReadable();
+                   after();
+                 });
   return endpoint;
 }
 
@@ -68,7 +72,7 @@ void ClientEndpoint::OnReadable() {
     if (frames_.size() != 2) {
       operations_.CountDroppedFrame();
       if (frames_.size() > 2) {
-        Reject(frames_[0], 0, absl::InvalidArgumentError("one envelope frame per message"));
+        Reject(frames_[0], v1::Envelope(), absl::InvalidArgumentError("one envelope frame per message"));
       }
       continue;
     }
@@ -77,17 +81,17 @@ void ClientEndpoint::OnReadable() {
     absl::Status decoded = wire::DecodeInto(frames_[1], request);
     if (!decoded.ok()) {
       operations_.CountDroppedFrame();
-      Reject(client, request.correlation_id(), decoded);
+      Reject(client, request, decoded);
       continue;
     }
     if (request.correlation_id() == 0) {
       operations_.CountDroppedFrame();
-      Reject(client, 0, absl::InvalidArgumentError("correlation_id 0: requests need an id"));
+      Reject(client, request, absl::InvalidArgumentError("correlation_id 0: requests need an id"));
       continue;
     }
     int& in_flight = in_flight_[client];
     if (in_flight >= options_.max_in_flight_per_client) {
-      Reject(client, request.correlation_id(),
+      Reject(client, request,
              absl::ResourceExhaustedError(absl::StrCat(
                  "over ", options_.max_in_flight_per_client, " calls in flight")));
       continue;
@@ -98,8 +102,16 @@ void ClientEndpoint::OnReadable() {
 }
 
 void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request) {
-  absl::Duration timeout = absl::Milliseconds(request.budget_ms());
   NodeId target = request.target();
+  // The budget counts from arrival, also while the request waits for its node
+  // to settle: `timeout()` is what is left when the operation runs.
+  absl::Time deadline = request.budget_ms() == 0
+                            ? absl::InfiniteFuture()
+                            : loop_.now() + absl::Milliseconds(request.budget_ms());
+  auto timeout = [this, deadline] {
+    if (deadline == absl::InfiniteFuture()) return absl::ZeroDuration();  // the defaults
+    return std::max(deadline - loop_.now(), absl::Milliseconds(1));
+  };
   // Results may come long after this frame: keep what the reply needs.
   auto reply = [this, alive = alive_, client, request](absl::Status status,
                                                        v1::Envelope body = {}) {
@@ -112,7 +124,7 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       std::vector<NodeId> nodes = {id};
       if (parent != kControllerId) nodes.push_back(parent);
       operations_.Dispatch(std::move(nodes), false, [this, id, parent, timeout, reply] {
-        operations_.Create(id, parent, timeout, [reply, id](absl::StatusOr<int64_t> pid) {
+        operations_.Create(id, parent, timeout(), [reply, id](absl::StatusOr<int64_t> pid) {
           v1::Envelope body;
           if (pid.ok()) {
             body.mutable_create_reply()->set_id(id);
@@ -128,7 +140,7 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       if (request.exec_request().has_value()) value = request.exec_request().value();
       std::string key = request.exec_request().key();
       operations_.Dispatch({target}, false, [this, target, key, value, timeout, reply] {
-        operations_.Exec(target, key, value, timeout,
+        operations_.Exec(target, key, value, timeout(),
                          [reply](absl::StatusOr<cli::ExecResult> result) {
                            v1::Envelope body;
                            if (result.ok()) {
@@ -142,7 +154,7 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
     }
     case v1::Envelope::kPingRequest:
       operations_.Dispatch({target}, false, [this, target, timeout, reply] {
-        operations_.Ping(target, timeout, [reply](absl::StatusOr<bool> answered) {
+        operations_.Ping(target, timeout(), [reply](absl::StatusOr<bool> answered) {
           v1::Envelope body;
           if (answered.ok()) body.mutable_ping_reply()->set_answered(*answered);
           reply(answered.status(), std::move(body));
@@ -151,7 +163,7 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       return;
     case v1::Envelope::kRemoveRequest:
       operations_.Dispatch({target}, true, [this, target, timeout, reply] {
-        operations_.Remove(target, timeout, [reply](absl::StatusOr<bool> done) {
+        operations_.Remove(target, timeout(), [reply](absl::StatusOr<bool> done) {
           v1::Envelope body;
           if (done.ok()) body.mutable_remove_reply();
           reply(done.status(), std::move(body));
@@ -213,10 +225,11 @@ void ClientEndpoint::Reply(const std::string& client, const v1::Envelope& reques
   Send(client, body);
 }
 
-void ClientEndpoint::Reject(const std::string& client, uint64_t correlation_id,
+void ClientEndpoint::Reject(const std::string& client, const v1::Envelope& request,
                             const absl::Status& status) {
   v1::Envelope reply;
-  reply.set_correlation_id(correlation_id);
+  reply.set_correlation_id(request.correlation_id());
+  reply.set_target(request.target());
   reply.mutable_status()->set_code(static_cast<int32_t>(status.code()));
   reply.mutable_status()->set_message(std::string(status.message()));
   Send(client, reply);

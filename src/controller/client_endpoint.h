@@ -5,6 +5,7 @@
 #define ARBOR_CONTROLLER_CLIENT_ENDPOINT_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -35,9 +36,12 @@ class ClientEndpoint {
  public:
   // Binds (an ipc socket file with mode 0600) and starts serving on `loop`.
   // `operations`, `loop` and `context` must outlive the endpoint.
+  // `after_requests` runs after each batch of requests read (the controller
+  // arms its deadline timer and runs what waited).
   static absl::StatusOr<std::unique_ptr<ClientEndpoint>> Start(
       const ClientEndpointOptions& options, transport::Context& context,
-      transport::EventLoop& loop, Operations& operations, const Logger& log);
+      transport::EventLoop& loop, Operations& operations, const Logger& log,
+      std::function<void()> after_requests);
   ~ClientEndpoint();
   ClientEndpoint(const ClientEndpoint&) = delete;
   ClientEndpoint& operator=(const ClientEndpoint&) = delete;
@@ -57,7 +61,7 @@ class ClientEndpoint {
   // Replies with `status` (and `body`'s oneof, when OK); counts the call done.
   void Reply(const std::string& client, const v1::Envelope& request, const absl::Status& status,
              v1::Envelope body = {});
-  void Reject(const std::string& client, uint64_t correlation_id, const absl::Status& status);
+  void Reject(const std::string& client, const v1::Envelope& request, const absl::Status& status);
   bool Send(const std::string& client, const v1::Envelope& envelope);
 
   ClientEndpointOptions options_;

@@ -111,7 +111,7 @@ class Controller : public Operations {
 
   // ---- operations' helpers (operations.cc) ----
   absl::Duration TimeoutOr(absl::Duration timeout) const;
-  void SpawnWorker(NodeId id, Done<int64_t> done);
+  void SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done);
   void ExpectReattach(NodeId id);
   void Notify(NodeId id, v1::NodeEventKind kind, int64_t pid);
 

@@ -13,6 +13,10 @@ absl::Duration Controller::TimeoutOr(absl::Duration timeout) const {
 // ---- create ----
 
 void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout, Done<int64_t> done) {
+  // A caller's budget covers the whole create: asking the parent, then Hello.
+  absl::Time deadline = timeout > absl::ZeroDuration()
+                            ? MonoNow() + timeout
+                            : MonoNow() + options_.request_timeout + options_.hello_timeout;
   absl::Status allowed = topology_.CheckCreate(id, parent);
   if (!allowed.ok()) {
     done(allowed);
@@ -20,26 +24,26 @@ void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout, Done<i
   }
   topology_.BeginCreate(id, parent);
   if (parent == kControllerId) {
-    SpawnWorker(id, std::move(done));
+    SpawnWorker(id, deadline, std::move(done));
     return;
   }
   // Ask the parent through the tree whether it can take a child: a frozen or
   // unreachable parent answers "Parent is unavailable" instead of a spawn.
   v1::Envelope ask;
   ask.mutable_create_request()->set_child_id(id);
-  Call(parent, std::move(ask), TimeoutOr(timeout),
-       [this, id, done = std::move(done)](absl::StatusOr<v1::Envelope> reply) mutable {
+  Call(parent, std::move(ask), std::min(TimeoutOr(timeout), options_.request_timeout),
+       [this, id, deadline, done = std::move(done)](absl::StatusOr<v1::Envelope> reply) mutable {
          if (!reply.ok() || !reply->has_create_reply()) {
            topology_.AbortCreate(id);
            pump_needed_ = true;
            done(absl::UnavailableError("parent did not answer"));
            return;
          }
-         SpawnWorker(id, std::move(done));
+         SpawnWorker(id, deadline, std::move(done));
        });
 }
 
-void Controller::SpawnWorker(NodeId id, Done<int64_t> done) {
+void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done) {
   tree::Node* node = topology_.Find(id);
   NodeId parent = node == nullptr ? kControllerId : node->parent;
   if (node == nullptr || (parent != kControllerId && !topology_.Reachable(parent))) {
@@ -59,7 +63,7 @@ void Controller::SpawnWorker(NodeId id, Done<int64_t> done) {
   pid_to_node_[*pid] = id;
   pid_t spawned = *pid;
   creating_calls_[id] = pending_.Add(
-      MonoNow() + options_.hello_timeout, id,
+      std::min(deadline, MonoNow() + options_.hello_timeout), id,
       [this, id, spawned, done = std::move(done)](absl::StatusOr<v1::Envelope> hello) mutable {
         creating_calls_.erase(id);
         pump_needed_ = true;

@@ -1,0 +1,41 @@
+// Every knob of the C++ client, with its default: one Client's options and one
+// call's options.
+#ifndef ARBOR_CLIENT_OPTIONS_H_
+#define ARBOR_CLIENT_OPTIONS_H_
+
+#include "absl/time/time.h"
+#include "transport/socket.h"
+
+namespace arbor::client {
+
+struct ClientOptions {
+  // The timeout of a call whose CallOptions.timeout is zero. Zero (the default):
+  // send budget_ms 0, so the controller applies its own deadlines, and wait
+  // locally as long as those (the two knobs below) plus `reply_grace`.
+  absl::Duration default_timeout = absl::ZeroDuration();
+  // The controller's default deadlines (docs/CLIENT_PROTOCOL.md), used for the
+  // local deadline of a call sent with budget_ms 0: exec, ping and remove ...
+  absl::Duration controller_request_timeout = absl::Seconds(1);
+  // ... and create (1 s to reach the parent + 4 s for the worker's Hello).
+  absl::Duration controller_create_timeout = absl::Seconds(5);
+  // Topology, stats, heartbeat, watch and unwatch are answered by the controller
+  // itself; with no timeout of their own they wait this long.
+  absl::Duration controller_call_timeout = absl::Seconds(5);
+  // How long after a call's budget the client still waits for the controller's
+  // own answer (which may be DEADLINE_EXCEEDED with a message) before it
+  // resolves the call with DEADLINE_EXCEEDED itself.
+  absl::Duration reply_grace = absl::Milliseconds(250);
+  // The DEALER's options (queue limits, message size, ZMTP heartbeats,
+  // reconnect period). Its routing id is chosen per Client, never shared.
+  transport::SocketOptions socket;
+};
+
+struct CallOptions {
+  // The call's deadline from the moment it is made; sent as budget_ms. Zero:
+  // ClientOptions.default_timeout.
+  absl::Duration timeout = absl::ZeroDuration();
+};
+
+}  // namespace arbor::client
+
+#endif  // ARBOR_CLIENT_OPTIONS_H_
