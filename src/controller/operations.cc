@@ -237,7 +237,12 @@ cli::Stats Controller::Stats() const {
 void Controller::CountDroppedFrame() { ++stats_.dropped_frames; }
 
 void Controller::Notify(NodeId id, v1::NodeEventKind kind, int64_t pid) {
-  if (clients_ != nullptr) clients_->Publish(id, kind, pid);
+  if (clients_ == nullptr) return;
+  if (pid == 0) {
+    const tree::Node* node = topology_.Find(id);
+    if (node != nullptr) pid = node->pid;
+  }
+  clients_->Publish(id, kind, pid);
 }
 
 }  // namespace arbor::controller
