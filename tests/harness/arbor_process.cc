@@ -320,7 +320,13 @@ bool ArborProcess::SignalWorker(pid_t pid, int signal) {
   Track(pid);
   auto it = worker_pidfds_.find(pid);
   if (it == worker_pidfds_.end() || it->second < 0) return false;
-  return PidfdSendSignal(it->second, signal) == 0;
+  if (PidfdSendSignal(it->second, signal) != 0) return false;
+  // kill() returns before the target's threads have stopped: one still running
+  // on the other core could read a request sent right after. Only the parent
+  // (the controller) can wait for the stop, so poll /proc until every thread
+  // shows T — a wait for a state with a deadline, not a sleep for time.
+  if (signal == SIGSTOP) return WaitAllThreadsStopped(pid, Within());
+  return true;
 }
 
 ::testing::AssertionResult ArborProcess::WorkerExits(pid_t pid, absl::Time deadline) {

@@ -1,6 +1,10 @@
 // Process facts for the tests: /proc parsing, pidfds, reaping.
 #include "harness/processes.h"
 
+#include <ctime>
+#include <dirent.h>
+#include <iterator>
+
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -130,6 +134,32 @@ int ShellStatus(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
   return -1;
+}
+
+bool WaitAllThreadsStopped(pid_t pid, absl::Time deadline) {
+  std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  while (true) {
+    bool all_stopped = true;
+    int seen = 0;
+    if (DIR* dir = opendir(tasks.c_str())) {
+      while (dirent* entry = readdir(dir)) {
+        if (entry->d_name[0] == '.') continue;
+        std::ifstream stat(tasks + "/" + entry->d_name + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        size_t paren = text.rfind(')');
+        if (paren == std::string::npos || paren + 2 >= text.size()) continue;
+        ++seen;
+        char state = text[paren + 2];
+        if (state != 'T' && state != 't') all_stopped = false;
+      }
+      closedir(dir);
+    }
+    if (seen == 0) return false;  // gone
+    if (all_stopped) return true;
+    if (absl::Now() > deadline) return false;
+    timespec pause{0, 1000000};  // 1 ms between looks at /proc
+    nanosleep(&pause, nullptr);
+  }
 }
 
 }  // namespace arbor::testing

@@ -35,6 +35,10 @@ bool ProcessRunning(pid_t pid);
 // true if so by `deadline`. Exited orphans are reaped.
 bool WaitNotRunning(pid_t pid, absl::Time deadline);
 
+// Waits until every thread of `pid` is stopped (state T in /proc/<pid>/task/*/stat);
+// false at `deadline` or when the process is gone.
+bool WaitAllThreadsStopped(pid_t pid, absl::Time deadline);
+
 // The parent pid of `pid` from /proc/<pid>/stat (0 when unknown).
 pid_t ParentPid(pid_t pid);
 

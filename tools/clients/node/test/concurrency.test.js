@@ -68,7 +68,7 @@ test('close() rejects the calls in flight with Cancelled while a second client k
   await b.create(2);
   await b.exec(1, 'k', 11);
   await b.exec(2, 'k', 22);
-  ctl.signal(frozen, 'SIGSTOP'); // a's calls to node 1 stay in flight
+  await ctl.signal(frozen, 'SIGSTOP'); // a's calls to node 1 stay in flight
 
   const inFlight = [];
   for (let i = 0; i < 20; i++) inFlight.push(a.exec(1, 'k', { timeoutMs: 20000 }));
@@ -93,7 +93,7 @@ test('close() rejects the calls in flight with Cancelled while a second client k
   await a.close(); // idempotent
 
   assert.deepEqual(await within(Promise.all(busy), 10000, "b's calls"), Array(100).fill(22));
-  ctl.signal(frozen, 'SIGCONT');
+  await ctl.signal(frozen, 'SIGCONT');
   // Cancelled is the client's verdict only: a's save had reached the worker before
   // the close and, well within its budget, is applied when the worker resumes.
   assert.equal(await b.exec(1, 'k', { timeoutMs: 5000 }), 5);

@@ -52,7 +52,7 @@ test('UNAVAILABLE: a worker killed with -9 (by the pid create returned)', async 
   const pid = await c.create(1);
   await c.create(2);
   await c.exec(1, 'k', 1);
-  ctl.signal(pid, 'SIGKILL');
+  await ctl.signal(pid, 'SIGKILL');
   assert.deepEqual(await log.next({ id: 1, kind: 'lost' }), { id: 1, kind: 'lost', pid, watchId: 1 });
 
   await expectError(c.exec(1, 'k'), Unavailable, StatusCode.UNAVAILABLE);
@@ -78,7 +78,7 @@ test('DEADLINE_EXCEEDED: a SIGSTOPped worker and a short timeout; a frozen worke
   const pid = await c.create(1);
   const pid2 = await c.create(2, 1);
   await c.exec(1, 'k', 1);
-  ctl.signal(pid, 'SIGSTOP');
+  await ctl.signal(pid, 'SIGSTOP');
 
   const started = Date.now();
   const err = await expectError(c.exec(1, 'k', 2, { timeoutMs: 300 }), DeadlineExceeded, StatusCode.DEADLINE_EXCEEDED);
@@ -91,7 +91,7 @@ test('DEADLINE_EXCEEDED: a SIGSTOPped worker and a short timeout; a frozen worke
   await expectError(c.remove(2, { timeoutMs: 200 }), DeadlineExceeded, StatusCode.DEADLINE_EXCEEDED, { what: 'remove' });
   assert.equal(await c.ping(1, { timeoutMs: 200 }), false, 'ping answers false, not an error');
 
-  ctl.signal(pid, 'SIGCONT');
+  await ctl.signal(pid, 'SIGCONT');
   assert.equal(await c.exec(1, 'k'), 1, 'the save that timed out was never applied');
   assert.equal(await c.ping(2), true);
   assert.deepEqual(
@@ -157,7 +157,7 @@ test('FAILED_PRECONDITION: re-creating a dead node under its own subtree', async
   await c.create(1);
   const p2 = await c.create(2, 1);
   const p3 = await c.create(3, 2);
-  ctl.signal(p2, 'SIGKILL');
+  await ctl.signal(p2, 'SIGKILL');
   await log.next({ id: 2, kind: 'lost', pid: p2 });
   await log.next({ id: 3, kind: 'lost', pid: p3 }); // its child follows it
   await expectError(c.create(2, 3), FailedPrecondition, StatusCode.FAILED_PRECONDITION, { what: 'parent is a child of id' });
@@ -172,12 +172,12 @@ test('RESOURCE_EXHAUSTED: more calls in flight than --max-client-in-flight, per 
   const c = await ctl.client();
   const other = await ctl.client();
   const pid = await c.create(1);
-  ctl.signal(pid, 'SIGSTOP');
+  await ctl.signal(pid, 'SIGSTOP');
   const held = [c.exec(1, 'k', { timeoutMs: 3000 }), c.exec(1, 'k', { timeoutMs: 3000 })];
   await expectError(c.exec(1, 'k', { timeoutMs: 3000 }), ResourceExhausted, StatusCode.RESOURCE_EXHAUSTED);
   await expectError(c.stats(), ResourceExhausted, StatusCode.RESOURCE_EXHAUSTED, { what: 'any request counts' });
   assert.equal((await other.stats()).nodes, 1, 'another client has its own budget');
-  ctl.signal(pid, 'SIGCONT');
+  await ctl.signal(pid, 'SIGCONT');
   const outcomes = await within(Promise.allSettled(held), 10000, 'the held calls end');
   for (const o of outcomes) {
     assert.ok(o.status === 'fulfilled' || o.reason instanceof DeadlineExceeded, String(o.reason));

@@ -16,7 +16,7 @@ test('heartbeat 100 ms: SIGSTOP -> an unavailable event, SIGCONT -> an available
   await log.next({ id: 1, kind: 'created', pid });
   assert.equal(await c.heartbeat(100), 100);
 
-  ctl.signal(pid, 'SIGSTOP');
+  await ctl.signal(pid, 'SIGSTOP');
   const down = await log.next({ id: 1, kind: 'unavailable' }, 10000);
   // Heartbeat events carry pid 0 (the proto promises a pid on `created` only).
   assert.equal(down.watchId, w.id);
@@ -30,7 +30,7 @@ test('heartbeat 100 ms: SIGSTOP -> an unavailable event, SIGCONT -> an available
   await assert.rejects(c.create(4, 1), { name: 'Unavailable', code: StatusCode.UNAVAILABLE });
   assert.equal(await c.ping(3), true);
 
-  ctl.signal(pid, 'SIGCONT');
+  await ctl.signal(pid, 'SIGCONT');
   const up = await log.next({ id: 1, kind: 'available' }, 10000);
   assert.equal(up.watchId, w.id);
   assert.ok(log.events.indexOf(up) > log.events.indexOf(down), 'in that order');
@@ -46,7 +46,7 @@ test('kill -9: a lost event with the pid, then removed when the dead node is pur
   const log = new EventLog();
   await c.watch(log.handler);
   const pid = await c.create(5);
-  ctl.signal(pid, 'SIGKILL');
+  await ctl.signal(pid, 'SIGKILL');
   assert.equal((await log.next({ id: 5, kind: 'lost' })).pid, pid);
   await c.remove(5);
   assert.equal((await log.next({ id: 5, kind: 'removed' })).id, 5);

@@ -200,14 +200,41 @@ export class Controller {
     return c;
   }
 
-  /** Signals a worker whose pid a create returned (never anything else). */
-  signal(pid, sig) {
+  /**
+   * Signals a worker whose pid a create returned (never anything else). For
+   * SIGSTOP it resolves once every thread of the worker is stopped: kill()
+   * returns before that, and a thread still running could read a request sent
+   * right after. Only the worker's parent could wait for the stop, so this
+   * looks at /proc until every thread shows T (a wait for a state, with a deadline).
+   */
+  async signal(pid, sig) {
     if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid || pid === this.pid) {
       throw new Error(`refusing to signal pid ${pid}`);
     }
     process.kill(pid, sig);
     if (sig === 'SIGSTOP') this.stopped.add(pid);
     if (sig === 'SIGCONT' || sig === 'SIGKILL') this.stopped.delete(pid);
+    if (sig !== 'SIGSTOP') return;
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      let tasks = [];
+      try {
+        tasks = fs.readdirSync(`/proc/${pid}/task`);
+      } catch {
+        return; // gone
+      }
+      const states = tasks.map((t) => {
+        try {
+          const text = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+          return text[text.lastIndexOf(')') + 2];
+        } catch {
+          return 'T';
+        }
+      });
+      if (states.every((st) => st === 'T' || st === 't')) return;
+      if (Date.now() > deadline) throw new Error(`worker ${pid} did not stop`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 
   /** SIGTERM, then waits for the exit; resolves {code, signal}. Idempotent. */
