@@ -174,11 +174,8 @@ TEST(StatusCodesClientTest, FrozenWorkerDeadlineExceeded) {
 
 // What docs/CLIENT_PROTOCOL.md promises for a frozen node: the controller itself
 // answers at the budget (DEADLINE_EXCEEDED, ping answered=false), so the
-// client's local deadline never fires. Disabled: the controller does not arm
-// its deadline timer after a client request (ClientEndpoint's socket callback
-// does not run Controller::Drive()), so these calls stay pending in the
-// controller until some other event, and a remove leaves the node "removing",
-// deferring every later request naming it.
+// client's local deadline never fires, and a remove that timed out does not
+// hold back later requests naming the node.
 TEST(StatusCodesClientTest, ControllerAnswersAtTheBudgetItself) {
   Controller controller;
   ClientOptions patient;

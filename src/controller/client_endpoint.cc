@@ -1,7 +1,11 @@
 #include "controller/client_endpoint.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "absl/memory/memory.h"
 #include "absl/strings/match.h"
@@ -10,6 +14,18 @@
 #include "wire/codec.h"
 
 namespace arbor::controller {
+
+bool IpcPathInUse(const std::string& path) {
+  sockaddr_un address{};
+  if (path.size() >= sizeof(address.sun_path)) return false;  // bind will say so
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, path.data(), path.size());
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool in_use = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  ::close(fd);
+  return in_use;
+}
 
 bool IsLocalEndpoint(const std::string& endpoint) {
   if (absl::StartsWith(endpoint, "ipc://")) return true;
@@ -28,6 +44,11 @@ absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
         "refusing --listen ", options.endpoint,
         ": not loopback, and clients are not authenticated (add --insecure-listen to accept)"));
   }
+  if (absl::StartsWith(options.endpoint, "ipc://") && IpcPathInUse(options.endpoint.substr(6))) {
+    // libzmq would unlink the live socket of another controller and take its path.
+    return absl::AlreadyExistsError(
+        absl::StrCat("another process listens at ", options.endpoint));
+  }
   ASSIGN_OR_RETURN(transport::Socket socket, transport::Socket::Router(context, options.sockets));
   // The socket file is created owner-only: whoever can connect can spawn processes.
   mode_t old_mask = ::umask(0077);
@@ -40,6 +61,8 @@ absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
   if (absl::StartsWith(*bound, "ipc://")) {
     endpoint->ipc_path_ = bound->substr(6);
     ::chmod(endpoint->ipc_path_.c_str(), 0600);
+    struct stat st;
+    if (::stat(endpoint->ipc_path_.c_str(), &st) == 0) endpoint->ipc_inode_ = st.st_ino;
   }
   loop.AddSocket(endpoint->socket_,
                  [raw = endpoint.get(), after = std::move(after_requests)] {
@@ -62,7 +85,11 @@ ClientEndpoint::~ClientEndpoint() {
   *alive_ = false;
   loop_.RemoveSocket(socket_);
   socket_.SetLinger(0);
-  if (!ipc_path_.empty()) ::unlink(ipc_path_.c_str());
+  // Only our own socket file: never one another controller bound since.
+  struct stat st;
+  if (!ipc_path_.empty() && ::stat(ipc_path_.c_str(), &st) == 0 && st.st_ino == ipc_inode_) {
+    ::unlink(ipc_path_.c_str());
+  }
 }
 
 void ClientEndpoint::OnReadable() {
@@ -110,12 +137,20 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
                             : loop_.now() + absl::Milliseconds(request.budget_ms());
   auto timeout = [this, deadline] {
     if (deadline == absl::InfiniteFuture()) return absl::ZeroDuration();  // the defaults
-    return std::max(deadline - loop_.now(), absl::Milliseconds(1));
+    return deadline - loop_.now();
   };
   // Results may come long after this frame: keep what the reply needs.
-  auto reply = [this, alive = alive_, client, request](absl::Status status,
-                                                       v1::Envelope body = {}) {
-    if (*alive) Reply(client, request, status, std::move(body));
+  uint64_t correlation_id = request.correlation_id();
+  auto reply = [this, alive = alive_, client, correlation_id, target](absl::Status status,
+                                                                      v1::Envelope body = {}) {
+    if (*alive) Reply(client, correlation_id, target, status, std::move(body));
+  };
+  // A request whose budget ran out while it waited answers that, and nothing runs.
+  auto expired = [this, alive = alive_, deadline, reply]() mutable {
+    if (!*alive) return true;
+    if (deadline == absl::InfiniteFuture() || loop_.now() < deadline) return false;
+    reply(absl::DeadlineExceededError("deadline exceeded while waiting for the node"));
+    return true;
   };
   switch (request.body_case()) {
     case v1::Envelope::kCreateRequest: {
@@ -123,7 +158,9 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       NodeId parent = request.create_request().parent();
       std::vector<NodeId> nodes = {id};
       if (parent != kControllerId) nodes.push_back(parent);
-      operations_.Dispatch(std::move(nodes), false, [this, id, parent, timeout, reply] {
+      operations_.Dispatch(std::move(nodes), false, deadline,
+                           [this, id, parent, timeout, reply, expired]() mutable {
+        if (expired()) return;
         operations_.Create(id, parent, timeout(), [reply, id](absl::StatusOr<int64_t> pid) {
           v1::Envelope body;
           if (pid.ok()) {
@@ -139,7 +176,9 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       std::optional<int64_t> value;
       if (request.exec_request().has_value()) value = request.exec_request().value();
       std::string key = request.exec_request().key();
-      operations_.Dispatch({target}, false, [this, target, key, value, timeout, reply] {
+      operations_.Dispatch({target}, false, deadline,
+                           [this, target, key, value, timeout, reply, expired]() mutable {
+        if (expired()) return;
         operations_.Exec(target, key, value, timeout(),
                          [reply](absl::StatusOr<cli::ExecResult> result) {
                            v1::Envelope body;
@@ -153,7 +192,9 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       return;
     }
     case v1::Envelope::kPingRequest:
-      operations_.Dispatch({target}, false, [this, target, timeout, reply] {
+      operations_.Dispatch({target}, false, deadline,
+                           [this, target, timeout, reply, expired]() mutable {
+        if (expired()) return;
         operations_.Ping(target, timeout(), [reply](absl::StatusOr<bool> answered) {
           v1::Envelope body;
           if (answered.ok()) body.mutable_ping_reply()->set_answered(*answered);
@@ -162,7 +203,9 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       });
       return;
     case v1::Envelope::kRemoveRequest:
-      operations_.Dispatch({target}, true, [this, target, timeout, reply] {
+      operations_.Dispatch({target}, true, deadline,
+                           [this, target, timeout, reply, expired]() mutable {
+        if (expired()) return;
         operations_.Remove(target, timeout(), [reply](absl::StatusOr<bool> done) {
           v1::Envelope body;
           if (done.ok()) body.mutable_remove_reply();
@@ -197,12 +240,21 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       reply(absl::OkStatus(), std::move(body));
       return;
     }
-    case v1::Envelope::kWatchRequest:
-      watchers_.insert({client, request.correlation_id()});
+    case v1::Envelope::kWatchRequest: {
+      absl::flat_hash_set<uint64_t>& watches = watchers_[client];
+      if (static_cast<int>(watches.size()) >= options_.max_watches_per_client) {
+        reply(absl::ResourceExhaustedError(
+            absl::StrCat("over ", options_.max_watches_per_client, " watches")));
+        return;
+      }
+      watches.insert(request.correlation_id());
       reply(absl::OkStatus());
       return;
+    }
     case v1::Envelope::kUnwatchRequest: {
-      bool found = watchers_.erase({client, request.unwatch_request().watch_id()}) > 0;
+      auto it = watchers_.find(client);
+      bool found = it != watchers_.end() && it->second.erase(request.unwatch_request().watch_id());
+      if (it != watchers_.end() && it->second.empty()) watchers_.erase(it);
       reply(found ? absl::OkStatus() : absl::NotFoundError("no such watch"));
       return;
     }
@@ -213,36 +265,38 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
   }
 }
 
-void ClientEndpoint::Reply(const std::string& client, const v1::Envelope& request,
+void ClientEndpoint::Reply(const std::string& client, uint64_t correlation_id, NodeId target,
                            const absl::Status& status, v1::Envelope body) {
   auto it = in_flight_.find(client);
   if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
-  body.set_correlation_id(request.correlation_id());
-  body.set_target(request.target());
+  Answer(client, correlation_id, target, status, std::move(body));
+}
+
+void ClientEndpoint::Reject(const std::string& client, const v1::Envelope& request,
+                            const absl::Status& status) {
+  Answer(client, request.correlation_id(), request.target(), status, v1::Envelope());
+}
+
+void ClientEndpoint::Answer(const std::string& client, uint64_t correlation_id, NodeId target,
+                            const absl::Status& status, v1::Envelope body) {
+  body.set_correlation_id(correlation_id);
+  // Echo the target only when it is one the client can decode back.
+  body.set_target(target == kControllerId || IsWorkerId(target) ? target : kControllerId);
   body.mutable_status()->set_code(static_cast<int32_t>(status.code()));
   body.mutable_status()->set_message(std::string(status.message()));
   if (!status.ok()) body.clear_body();
   Send(client, body);
 }
 
-void ClientEndpoint::Reject(const std::string& client, const v1::Envelope& request,
-                            const absl::Status& status) {
-  v1::Envelope reply;
-  reply.set_correlation_id(request.correlation_id());
-  reply.set_target(request.target());
-  reply.mutable_status()->set_code(static_cast<int32_t>(status.code()));
-  reply.mutable_status()->set_message(std::string(status.message()));
-  Send(client, reply);
-}
-
 bool ClientEndpoint::Send(const std::string& client, const v1::Envelope& envelope) {
   std::string bytes = wire::Encode(envelope);
   absl::Status sent = socket_.Send({std::string_view(client), std::string_view(bytes)});
   if (sent.ok()) return true;
-  // Gone (EHOSTUNREACH) or not reading (queue full): it loses this answer.
-  log_.Debug("reply to a client not sent: %s", sent.ToString());
+  // Gone (EHOSTUNREACH) or not reading (queue full): it loses this message. A
+  // gone client's watches and counts are dropped at once.
+  log_.Debug("message to a client not sent: %s", sent.ToString());
   if (absl::IsUnavailable(sent)) {
-    absl::erase_if(watchers_, [&](const auto& w) { return w.first == client; });
+    watchers_.erase(client);
     in_flight_.erase(client);
   }
   return false;
@@ -257,11 +311,21 @@ void ClientEndpoint::Publish(NodeId id, v1::NodeEventKind kind, int64_t pid) {
   body->set_id(id);
   body->set_kind(kind);
   body->set_pid(pid);
-  // Copy: a failed send removes the client's watchers.
-  std::vector<std::pair<std::string, uint64_t>> watchers(watchers_.begin(), watchers_.end());
-  for (const auto& [client, watch] : watchers) {
-    event.set_correlation_id(watch);
-    Send(client, event);
+  std::vector<std::string> gone;
+  for (const auto& [client, watches] : watchers_) {
+    for (uint64_t watch : watches) {
+      event.set_correlation_id(watch);
+      std::string bytes = wire::Encode(event);
+      absl::Status sent = socket_.Send({std::string_view(client), std::string_view(bytes)});
+      if (absl::IsUnavailable(sent)) {
+        gone.push_back(client);
+        break;
+      }
+    }
+  }
+  for (const std::string& client : gone) {
+    watchers_.erase(client);
+    in_flight_.erase(client);
   }
 }
 

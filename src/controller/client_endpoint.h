@@ -4,6 +4,8 @@
 #ifndef ARBOR_CONTROLLER_CLIENT_ENDPOINT_H_
 #define ARBOR_CONTROLLER_CLIENT_ENDPOINT_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,6 +31,8 @@ struct ClientEndpointOptions {
   bool insecure = false;
   // Calls one client may have in flight; more answer RESOURCE_EXHAUSTED.
   int max_in_flight_per_client = 4096;
+  // Watches one client may hold; more answer RESOURCE_EXHAUSTED.
+  int max_watches_per_client = 64;
   transport::SocketOptions sockets;
 };
 
@@ -59,8 +63,11 @@ class ClientEndpoint {
   void OnReadable();
   void OnRequest(const std::string& client, v1::Envelope& request);
   // Replies with `status` (and `body`'s oneof, when OK); counts the call done.
-  void Reply(const std::string& client, const v1::Envelope& request, const absl::Status& status,
-             v1::Envelope body = {});
+  void Reply(const std::string& client, uint64_t correlation_id, NodeId target,
+             const absl::Status& status, v1::Envelope body = {});
+  // Sends a reply (Reply also counts the call done).
+  void Answer(const std::string& client, uint64_t correlation_id, NodeId target,
+              const absl::Status& status, v1::Envelope body);
   void Reject(const std::string& client, const v1::Envelope& request, const absl::Status& status);
   bool Send(const std::string& client, const v1::Envelope& envelope);
 
@@ -70,15 +77,19 @@ class ClientEndpoint {
   const Logger& log_;
   transport::Socket socket_;
   std::string endpoint_;
-  std::string ipc_path_;  // removed at the end
+  std::string ipc_path_;  // removed at the end, if still ours
+  ino_t ipc_inode_ = 0;
   absl::flat_hash_map<std::string, int> in_flight_;  // client routing id -> calls
-  // (client routing id, watch correlation id)
-  absl::flat_hash_set<std::pair<std::string, uint64_t>> watchers_;
+  // client routing id -> its watches' correlation ids
+  absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>> watchers_;
   // Each callback checks this: results that arrive after the endpoint is gone
   // are dropped.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   transport::Frames frames_;
 };
+
+// True when something accepts connections on the unix socket at `path`.
+bool IpcPathInUse(const std::string& path);
 
 // True for tcp://127.x.x.x:..., tcp://localhost:..., tcp://[::1]:... and ipc://.
 bool IsLocalEndpoint(const std::string& endpoint);

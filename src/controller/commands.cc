@@ -29,16 +29,19 @@ void Controller::OnLine(std::string_view line) {
   bool barrier = std::holds_alternative<cli::TreeCommand>(command) ||
                  std::holds_alternative<cli::StatsCommand>(command);
   bool is_remove = std::holds_alternative<cli::RemoveCommand>(command);
-  Enqueue(std::move(nodes), is_remove, barrier ? std::optional<uint64_t>(seq) : std::nullopt,
-          [this, seq, command = std::move(command)] { Execute(seq, command); });
+  Enqueue(Deferred{0, std::move(nodes), is_remove,
+                   barrier ? std::optional<uint64_t>(seq) : std::nullopt,
+                   [this, seq, command = std::move(command)] { Execute(seq, command); }});
 }
 
-bool Controller::Blocked(uint64_t order, const std::vector<NodeId>& nodes, bool is_remove,
-                         std::optional<uint64_t> barrier) const {
-  // `tree` and `stats` show the state after every command before them, and
-  // nothing after them starts before they have answered.
-  if (!deferred_barriers_.empty() && *deferred_barriers_.begin() < order) return true;
-  if (barrier) return order_.oldest() != *barrier || !reattach_calls_.empty();
+bool Controller::Blocked(const Deferred& d) const {
+  const std::vector<NodeId>& nodes = d.nodes;
+  // `tree` and `stats` show the state after every command before them, and no
+  // line after them starts before they have answered (clients do not wait).
+  if (d.from_cli && !deferred_barriers_.empty() && *deferred_barriers_.begin() < d.order) {
+    return true;
+  }
+  if (d.barrier) return order_.oldest() != *d.barrier || !reattach_calls_.empty();
   // Behind an earlier operation that waits on the same node (O(1) each).
   for (NodeId id : nodes) {
     if (deferred_names_.contains(id)) return true;
@@ -48,7 +51,7 @@ bool Controller::Blocked(uint64_t order, const std::vector<NodeId>& nodes, bool 
     const tree::Node* node = topology_.Find(id);
     // A remove also waits for its children to settle, so `create 12 10` (or
     // `remove 12`) then `remove 10` hands 12's subtree over instead of losing it.
-    if (node != nullptr && is_remove) {
+    if (node != nullptr && d.is_remove) {
       for (NodeId child : node->children) {
         const tree::Node* c = topology_.Find(child);
         if (c->state == tree::NodeState::kCreating || c->removing || c->reattaching) return true;
@@ -58,19 +61,27 @@ bool Controller::Blocked(uint64_t order, const std::vector<NodeId>& nodes, bool 
   return false;
 }
 
-void Controller::Enqueue(std::vector<NodeId> nodes, bool is_remove,
-                         std::optional<uint64_t> barrier, absl::AnyInvocable<void()> op) {
-  Deferred d{next_order_++, std::move(nodes), is_remove, barrier, std::move(op)};
-  if (Blocked(d.order, d.nodes, d.is_remove, d.barrier)) {
+void Controller::Enqueue(Deferred d) {
+  d.order = next_order_++;
+  if (Blocked(d)) {
     Defer(std::move(d));
     return;
   }
   d.op();
 }
 
-void Controller::Dispatch(std::vector<NodeId> nodes, bool is_remove,
+void Controller::Dispatch(std::vector<NodeId> nodes, bool is_remove, absl::Time deadline,
                           absl::AnyInvocable<void()> op) {
-  Enqueue(std::move(nodes), is_remove, std::nullopt, std::move(op));
+  Enqueue(Deferred{0, std::move(nodes), is_remove, std::nullopt, std::move(op),
+                   /*from_cli=*/false, deadline});
+}
+
+std::optional<absl::Time> Controller::NextDeferredDeadline() const {
+  std::optional<absl::Time> next;
+  for (const Deferred& d : deferred_) {
+    if (d.deadline != absl::InfiniteFuture() && (!next || d.deadline < *next)) next = d.deadline;
+  }
+  return next;
 }
 
 void Controller::Defer(Deferred d) {
@@ -87,8 +98,10 @@ void Controller::PumpDeferred() {
   deferred_.clear();
   deferred_names_.clear();  // rebuilt from the entries that keep waiting
   deferred_barriers_.clear();
+  absl::Time now = MonoNow();
   for (Deferred& d : waiting) {
-    if (Blocked(d.order, d.nodes, d.is_remove, d.barrier)) {
+    // Past its deadline it runs now, out of turn, only to answer that.
+    if (d.deadline > now && Blocked(d)) {
       Defer(std::move(d));
     } else {
       d.op();

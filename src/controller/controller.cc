@@ -377,6 +377,9 @@ void Controller::MarkDead(NodeId id) {
 
 void Controller::ArmDeadlineTimer() {
   std::optional<absl::Time> next = pending_.NextDeadline();
+  if (std::optional<absl::Time> waiting = NextDeferredDeadline()) {
+    if (!next || *waiting < *next) next = waiting;
+  }
   if (!next || *next >= deadline_armed_) return;
   if (deadline_timer_) loop_.Cancel(*deadline_timer_);
   deadline_armed_ = *next;
@@ -390,6 +393,7 @@ void Controller::ArmDeadlineTimer() {
 
 void Controller::OnDeadlineTimer() {
   stats_.timed_out += static_cast<uint64_t>(pending_.Expire(loop_.now()));
+  if (!deferred_.empty()) pump_needed_ = true;  // some may wait past their deadline
 }
 
 void Controller::ArmHeartbeatTimer() {

@@ -50,7 +50,8 @@ class Controller : public Operations {
   int Run();
 
   // ---- Operations (operations.cc) ----
-  void Dispatch(std::vector<NodeId> nodes, bool is_remove, absl::AnyInvocable<void()> op) override;
+  void Dispatch(std::vector<NodeId> nodes, bool is_remove, absl::Time deadline,
+                absl::AnyInvocable<void()> op) override;
   void Create(NodeId id, NodeId parent, absl::Duration timeout, Done<int64_t> done) override;
   void Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
             absl::Duration timeout, Done<cli::ExecResult> done) override;
@@ -101,11 +102,12 @@ class Controller : public Operations {
     bool is_remove;
     std::optional<uint64_t> barrier;
     absl::AnyInvocable<void()> op;
+    bool from_cli = true;  // only CLI lines wait behind a CLI barrier
+    absl::Time deadline = absl::InfiniteFuture();  // runs (to fail) by then
   };
-  void Enqueue(std::vector<NodeId> nodes, bool is_remove, std::optional<uint64_t> barrier,
-               absl::AnyInvocable<void()> op);
-  bool Blocked(uint64_t order, const std::vector<NodeId>& nodes, bool is_remove,
-               std::optional<uint64_t> barrier) const;
+  void Enqueue(Deferred d);
+  bool Blocked(const Deferred& d) const;
+  std::optional<absl::Time> NextDeferredDeadline() const;
   void Defer(Deferred d);
   void PumpDeferred();
 

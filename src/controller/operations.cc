@@ -140,9 +140,10 @@ void Controller::Remove(NodeId id, absl::Duration timeout, Done<bool> done) {
   }
   if (node->state == tree::NodeState::kDead) {
     // Purge: its children (dead too, or about to be) move to its parent.
+    pid_t pid = node->pid;
     detector_.Forget(id);
     topology_.Remove(id);
-    Notify(id, v1::NODE_EVENT_REMOVED, 0);
+    Notify(id, v1::NODE_EVENT_REMOVED, pid);
     done(true);
     return;
   }
@@ -163,7 +164,10 @@ void Controller::Remove(NodeId id, absl::Duration timeout, Done<bool> done) {
          bool exited = exited_while_removing_.erase(id) > 0;
          pump_needed_ = true;
          if (!reply.ok() || !reply->has_remove_reply()) {
-           if (exited && gone != nullptr && gone->pid == pid) MarkDead(id);
+           if (exited && gone != nullptr && gone->pid == pid) {
+             MarkDead(id);
+             Notify(id, v1::NODE_EVENT_LOST, pid);
+           }
            done(reply.ok() ? absl::UnavailableError("unexpected reply") : reply.status());
            return;
          }

@@ -28,7 +28,9 @@ class Operations {
   // Runs `op` now, or once every node in `nodes` has settled (is not being
   // created, moved or removed) and every earlier operation waiting on one of
   // them has run. `is_remove`: also wait for the node's children to settle.
-  virtual void Dispatch(std::vector<NodeId> nodes, bool is_remove,
+  // An operation still waiting at `deadline` runs then anyway (it is expected
+  // to answer DEADLINE_EXCEEDED itself).
+  virtual void Dispatch(std::vector<NodeId> nodes, bool is_remove, absl::Time deadline,
                         absl::AnyInvocable<void()> op) = 0;
 
   // A zero `timeout` means the default of ControllerOptions.

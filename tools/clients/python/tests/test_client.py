@@ -398,6 +398,35 @@ class StatusCodesTest(ArborTest):
         self.assertIsNone(await self.c.exec(2, "k"))
         self.assertFalse(w1.exited())
 
+    async def test_the_budget_counts_while_a_request_waits_for_its_node(self):
+        # 2 is being created under a frozen parent: a request naming 2 waits,
+        # and its own budget still ends it on time.
+        w1 = await self.create(1)
+        await w1.stop()
+        creating = asyncio.ensure_future(self.c.create(2, 1, timeout=WAIT))
+        await self.c.stats(timeout=WAIT)  # the create is in the controller now
+        t0 = time.monotonic()
+        with self.assertRaises(DeadlineExceeded) as cm:
+            await self.c.exec(2, "k", timeout=0.2)
+        self.assertCode(cm.exception, DeadlineExceeded, StatusCode.DEADLINE_EXCEEDED)  # the controller's
+        self.assertLess(time.monotonic() - t0, 0.2 + self.c.grace)
+        w1.signal(signal.SIGCONT)
+        try:  # woken within the parent's 1 s to answer: usually created
+            self.ctl.track(2, await creating)
+        except Unavailable:
+            pass  # the parent answered too late on a loaded machine
+
+    async def test_a_second_controller_cannot_take_the_client_endpoint(self):
+        second = await asyncio.create_subprocess_exec(
+            harness.ARBOR_BIN, "--listen", self.endpoint, "--no-stdin",
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE)
+        _, err = await asyncio.wait_for(second.communicate(), WAIT)
+        self.assertEqual(second.returncode, 1)
+        self.assertIn(b"another process listens", err)
+        await self.create(1)  # the first one still serves its endpoint
+        self.assertTrue(os.path.exists(self.endpoint[len("ipc://"):]))
+
     async def test_deadline_exceeded_on_a_stopped_worker(self):
         w1 = await self.create(1)
         await self.c.exec(1, "k", 1)
