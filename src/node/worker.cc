@@ -137,7 +137,9 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
     default:
       break;
   }
-  absl::Time now = loop_.now();
+  // The clock read now, not at the loop's wake-up: a SIGSTOP can land in the
+  // middle of a batch, and what queued meanwhile is read in the same batch.
+  absl::Time now = MonoNow();
   absl::Time deadline = wire::LocalDeadline(envelope, now);
   if (envelope.correlation_id() == 0) {
     CountDropped("request without correlation id");
@@ -163,7 +165,7 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
 void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
   NodeId next = request.route(0);
   request.mutable_route()->erase(request.mutable_route()->begin());
-  wire::StampDeadline(request, deadline, loop_.now());
+  wire::StampDeadline(request, deadline, MonoNow());
   std::string bytes = wire::Encode(request);
   std::string id = absl::StrCat(next);
   absl::Status sent = children_->Send({std::string_view(id), std::string_view(bytes)});
