@@ -130,6 +130,11 @@ void ClientEndpoint::OnReadable() {
 
 void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request) {
   NodeId target = request.target();
+  if (!operations_.Accepting()) {
+    Reply(client, request.correlation_id(), target,
+          absl::UnavailableError("the controller is shutting down"));
+    return;
+  }
   // The budget counts from arrival, also while the request waits for its node
   // to settle: `timeout()` is what is left when the operation runs.
   absl::Time deadline = request.budget_ms() == 0

@@ -61,6 +61,7 @@ class Controller : public Operations {
   v1::TopologyReply Topology() const override;
   cli::Stats Stats() const override;
   void CountDroppedFrame() override;
+  bool Accepting() const override { return !shutting_down_; }
 
  private:
   Controller(const ControllerOptions& options, process::SignalFd signals);

@@ -50,6 +50,8 @@ class Operations {
   // A frame that did not parse or validate, seen outside the controller's loop
   // code (the client endpoint).
   virtual void CountDroppedFrame() = 0;
+  // False once shutdown began: new requests answer UNAVAILABLE.
+  virtual bool Accepting() const = 0;
 };
 
 }  // namespace arbor::controller
