@@ -138,6 +138,13 @@ void Channel::Send(Call call) {
     WatchId watch = call.request.unwatch_request().watch_id();
     watches_.erase(watch);
     stray_watches_.insert(watch);
+    // Once answered it is forgotten: done (OK, NOT_FOUND), or — if the unwatch
+    // failed — its next event sends a fresh one.
+    on_reply = [this, watch, done = std::move(on_reply)](
+                   absl::StatusOr<v1::Envelope> reply) mutable {
+      stray_watches_.erase(watch);
+      done(std::move(reply));
+    };
   } else if (call.request.has_watch_request()) {
     // The watch goes live with its confirmation, before the caller hears of it.
     on_reply = [this, done = std::move(on_reply),
