@@ -13,8 +13,6 @@ class Logger {
  public:
   Logger(std::string prefix, bool verbose) : prefix_(std::move(prefix)), verbose_(verbose) {}
 
-  bool verbose() const { return verbose_; }
-
   // Always printed: problems a user should see.
   template <typename... Args>
   void Warn(const absl::FormatSpec<Args...>& format, const Args&... args) const {

@@ -19,7 +19,6 @@ class Store {
     if (it == values_.end()) return std::nullopt;
     return it->second;
   }
-  size_t size() const { return values_.size(); }
 
  private:
   absl::flat_hash_map<std::string, int64_t> values_;

@@ -115,19 +115,11 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
   switch (envelope.body_case()) {
     case v1::Envelope::kHeartbeatConfig: {
       ApplyHeartbeat(absl::Milliseconds(envelope.heartbeat_config().interval_ms()));
-      std::string bytes = wire::Encode(envelope);
-      for (NodeId child : children_known_) {
-        std::string id = absl::StrCat(child);
-        children_->Send({std::string_view(id), std::string_view(bytes)}).IgnoreError();
-      }
+      SendToChildren(envelope);
       return;
     }
     case v1::Envelope::kShutdown: {
-      std::string bytes = wire::Encode(envelope);
-      for (NodeId child : children_known_) {
-        std::string id = absl::StrCat(child);
-        children_->Send({std::string_view(id), std::string_view(bytes)}).IgnoreError();
-      }
+      SendToChildren(envelope);
       Exit(0, options_.shutdown_linger_ms);
       return;
     }
@@ -167,8 +159,7 @@ void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
   request.mutable_route()->erase(request.mutable_route()->begin());
   wire::StampDeadline(request, deadline, MonoNow());
   std::string bytes = wire::Encode(request);
-  std::string id = absl::StrCat(next);
-  absl::Status sent = children_->Send({std::string_view(id), std::string_view(bytes)});
+  absl::Status sent = SendToChild(next, bytes);
   if (!sent.ok()) {
     ReplyError(request, absl::StatusCode::kUnavailable,
                absl::StrCat("node ", next, " is unreachable from node ", options_.id));
@@ -220,8 +211,7 @@ void Worker::BeginRemove(const v1::Envelope& request) {
   reparent.mutable_reparent()->set_endpoint(request.remove_request().new_parent_endpoint());
   std::string bytes = wire::Encode(reparent);
   for (NodeId child : children_known_) {
-    std::string id = absl::StrCat(child);
-    absl::Status sent = children_->Send({std::string_view(id), std::string_view(bytes)});
+    absl::Status sent = SendToChild(child, bytes);
     if (!sent.ok()) {
       log_.Warn("cannot hand child %d over: %s", child, sent.ToString());
       continue;
@@ -296,9 +286,7 @@ void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, const std::st
     v1::Envelope config;
     config.mutable_heartbeat_config()->set_interval_ms(
         static_cast<uint32_t>(absl::ToInt64Milliseconds(detector_.interval())));
-    std::string config_bytes = wire::Encode(config);
-    std::string id = absl::StrCat(child);
-    children_->Send({std::string_view(id), std::string_view(config_bytes)}).IgnoreError();
+    SendToChild(child, wire::Encode(config)).IgnoreError();
     SendUpBytes(bytes);
     return;
   }
@@ -359,6 +347,16 @@ void Worker::ApplyHeartbeat(absl::Duration interval) {
 // ---- sending ----
 
 void Worker::SendUp(v1::Envelope& envelope) { SendUpBytes(wire::Encode(envelope)); }
+
+absl::Status Worker::SendToChild(NodeId child, std::string_view bytes) {
+  std::string id = absl::StrCat(child);  // its routing id
+  return children_->Send({std::string_view(id), bytes});
+}
+
+void Worker::SendToChildren(const v1::Envelope& envelope) {
+  std::string bytes = wire::Encode(envelope);
+  for (NodeId child : children_known_) SendToChild(child, bytes).IgnoreError();
+}
 
 void Worker::SendUpBytes(const std::string& bytes) {
   if (!parent_.has_value()) return;

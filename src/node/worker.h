@@ -83,6 +83,11 @@ class Worker {
 
   void SendUp(v1::Envelope& envelope);
   void SendUpBytes(const std::string& bytes);
+  // Non-blocking; UNAVAILABLE when `child` is not connected, RESOURCE_EXHAUSTED
+  // when its queue is full.
+  absl::Status SendToChild(NodeId child, std::string_view bytes);
+  // Configuration and shutdown travel hop by hop to every child that said Hello.
+  void SendToChildren(const v1::Envelope& envelope);
   void ReplyError(const v1::Envelope& request, absl::StatusCode code, const std::string& message);
   void SendHello();
   void ReportLink(NodeId child, bool up);

@@ -28,21 +28,7 @@ import {
   errorFromStatus,
 } from './errors.js';
 
-export {
-  AlreadyExists,
-  ArborError,
-  Cancelled,
-  DeadlineExceeded,
-  FailedPrecondition,
-  Internal,
-  InvalidArgument,
-  NotFound,
-  ResourceExhausted,
-  StatusCode,
-  Unavailable,
-  codeName,
-  errorFromStatus,
-};
+export * from './errors.js';
 
 const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
