@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Arbor needs, only those missing (idempotent, quick
-# when nothing is). Sourced by tools/run and tools/test.
+# when nothing is). Sourced by tools/run and tools/test; extra packages may be
+# named as arguments (tools/test adds redis-server for the Redis comparison).
 arbor_install_deps() {
   local packages=(cmake ninja-build pkgconf g++ libgtest-dev libgmock-dev libzmq3-dev
                   cppzmq-dev libprotobuf-dev protobuf-compiler libabsl-dev
-                  python3-zmq python3-protobuf)
+                  python3-zmq python3-protobuf "$@")
   local missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,133 @@
+#include "tools/bench/arbor_cluster.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+
+namespace arbor::bench {
+namespace {
+
+// Generous: the controller itself orders and bounds the work.
+constexpr absl::Duration kCreateTimeout = absl::Seconds(60);
+constexpr absl::Duration kShutdownWait = absl::Seconds(5);
+
+// Waits for `pid` to exit (it is our child), at most `timeout`; true if it did.
+bool WaitExit(pid_t pid, absl::Duration timeout) {
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd >= 0) {
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+    ::close(fd);
+  }
+  return ::waitpid(pid, nullptr, WNOHANG) == pid;
+}
+
+}  // namespace
+
+NodeId TreeShape::Parent(NodeId id) const {
+  if (id <= fanout) return kControllerId;
+  return (id - 1) / fanout;
+}
+
+int TreeShape::Depth(NodeId id) const {
+  int depth = 1;
+  for (NodeId up = Parent(id); up != kControllerId; up = Parent(up)) ++depth;
+  return depth;
+}
+
+TreeShape TreeShape::Full(int fanout, int depth) {
+  int nodes = 0;
+  int level = 1;
+  for (int d = 0; d < depth; ++d) {
+    level *= fanout;
+    nodes += level;
+  }
+  return TreeShape{nodes, fanout};
+}
+
+absl::StatusOr<std::unique_ptr<ArborCluster>> ArborCluster::Start(
+    const std::string& bin_dir, const std::string& dir,
+    const std::vector<std::string>& extra_flags) {
+  std::string endpoint = absl::StrCat("ipc://", dir, "/controller.sock");
+  std::string arbor = bin_dir + "/arbor";
+  std::vector<std::string> argv = {arbor, "--listen", endpoint, "--no-stdin"};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  auto cluster = std::unique_ptr<ArborCluster>(new ArborCluster());
+  auto controller = process::Child::Spawn(arbor, argv, 0);
+  if (!controller.ok()) return controller.status();
+  cluster->controller_ = std::move(*controller);
+  auto client = client::Client::Connect(endpoint);
+  if (!client.ok()) return client.status();
+  cluster->client_ = std::move(*client);
+  return cluster;
+}
+
+absl::StatusOr<std::unique_ptr<ArborCluster>> ArborCluster::Connect(const std::string& endpoint) {
+  auto cluster = std::unique_ptr<ArborCluster>(new ArborCluster());
+  auto client = client::Client::Connect(endpoint);
+  if (!client.ok()) return client.status();
+  cluster->client_ = std::move(*client);
+  return cluster;
+}
+
+ArborCluster::~ArborCluster() {
+  if (client_) client_->Close();
+  pid_t pid = controller_.pid();
+  if (pid <= 0) return;
+  controller_.Signal(SIGTERM);
+  if (WaitExit(pid, kShutdownWait)) controller_.MarkReaped();
+  // Otherwise the handle's destructor kills it; its workers die with it.
+}
+
+absl::StatusOr<BuiltTree> ArborCluster::Build(const TreeShape& shape, int max_in_flight) {
+  BuiltTree tree;
+  std::mutex mutex;
+  std::condition_variable changed;
+  int in_flight = 0;
+  absl::Status failure;
+  auto start = std::chrono::steady_clock::now();
+  client::CallOptions options{kCreateTimeout};
+  for (NodeId id = 1; id <= shape.nodes; ++id) {
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      changed.wait(lock, [&] { return in_flight < max_in_flight; });
+      if (!failure.ok()) break;
+      ++in_flight;
+    }
+    client_->Create(
+        id, shape.Parent(id),
+        [&, id](absl::StatusOr<client::CreateResult> created) {
+          std::lock_guard<std::mutex> lock(mutex);
+          --in_flight;
+          if (created.ok()) {
+            tree.pids.push_back(static_cast<pid_t>(created->pid));
+          } else if (failure.ok()) {
+            failure = absl::Status(created.status().code(),
+                                   absl::StrCat("create ", id, ": ", created.status().message()));
+          }
+          changed.notify_all();
+        },
+        options);
+  }
+  std::unique_lock<std::mutex> lock(mutex);
+  changed.wait(lock, [&] { return in_flight == 0; });
+  if (!failure.ok()) return failure;
+  tree.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (NodeId id = 1; id <= shape.nodes; ++id) {
+    size_t depth = static_cast<size_t>(shape.Depth(id));
+    if (tree.levels.size() < depth) tree.levels.resize(depth);
+    tree.levels[depth - 1].push_back(id);
+  }
+  return tree;
+}
+
+}  // namespace arbor::bench

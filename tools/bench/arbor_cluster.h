@@ -1,0 +1,69 @@
+// An Arbor controller the bench starts for itself (`arbor --listen ipc://…
+// --no-stdin`), the C++ client connected to it, and the trees it builds.
+#ifndef ARBOR_TOOLS_BENCH_ARBOR_CLUSTER_H_
+#define ARBOR_TOOLS_BENCH_ARBOR_CLUSTER_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/client.h"
+#include "common/ids.h"
+#include "process/child.h"
+
+namespace arbor::bench {
+
+// A complete tree in breadth-first order: node i (ids from 1) hangs under the
+// controller when i <= fanout, else under node (i - 1) / fanout. Fan-out 1 is
+// a chain.
+struct TreeShape {
+  int nodes = 1;
+  int fanout = 1;
+
+  NodeId Parent(NodeId id) const;
+  int Depth(NodeId id) const;  // 1 under the controller
+  // Nodes of a full tree of `depth` levels.
+  static TreeShape Full(int fanout, int depth);
+};
+
+struct BuiltTree {
+  std::vector<std::vector<NodeId>> levels;  // levels[0]: depth 1
+  std::vector<pid_t> pids;                  // every worker
+  double seconds = 0;                       // the first create to the last Ok
+};
+
+class ArborCluster {
+ public:
+  // Starts `<bin_dir>/arbor` listening on an ipc endpoint in `dir`, with
+  // `extra_flags`, and connects a client (calls wait for it to come up).
+  static absl::StatusOr<std::unique_ptr<ArborCluster>> Start(
+      const std::string& bin_dir, const std::string& dir,
+      const std::vector<std::string>& extra_flags = {});
+  // Uses a controller already listening at `endpoint` (started by hand, e.g.
+  // under a profiler); it is left running.
+  static absl::StatusOr<std::unique_ptr<ArborCluster>> Connect(const std::string& endpoint);
+  // SIGTERM (the controller stops its tree), then waits for it; SIGKILL after 5 s.
+  ~ArborCluster();
+
+  client::Client& client() { return *client_; }
+  // 0 when the controller is not ours (Connect).
+  pid_t controller_pid() const { return controller_.pid(); }
+
+  // Creates `shape`, at most `max_in_flight` creates outstanding (the controller
+  // makes each wait for its parent). Any failed create fails the build.
+  absl::StatusOr<BuiltTree> Build(const TreeShape& shape, int max_in_flight);
+
+ private:
+  ArborCluster() = default;
+
+  process::Child controller_;
+  std::unique_ptr<client::Client> client_;
+};
+
+}  // namespace arbor::bench
+
+#endif  // ARBOR_TOOLS_BENCH_ARBOR_CLUSTER_H_

@@ -1,0 +1,159 @@
+// arbor-bench: measures Arbor against its floor (a raw libzmq chain) on this
+// machine. `arbor-bench --help` for the modes; docs/BENCHMARKS.md for results.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "process/child.h"
+#include "tools/arbor_usage.h"
+#include "tools/bench/latency_mode.h"
+#include "tools/bench/raw_chain.h"
+#include "tools/bench/report.h"
+#include "tools/bench/scale_mode.h"
+
+ABSL_FLAG(std::string, depths, "1,2,4", "latency: depths to measure (comma-separated)");
+ABSL_FLAG(int, fanout, 1, "latency: children per node (1 = a chain); scale: fan-out");
+ABSL_FLAG(int, calls, 20000, "latency: lock-step calls per depth");
+ABSL_FLAG(int, throughput_calls, 100000, "latency: calls per throughput figure");
+ABSL_FLAG(std::string, in_flight, "1,64", "latency: calls in flight for throughput");
+ABSL_FLAG(int, warmup, 500, "latency: calls before measuring");
+ABSL_FLAG(bool, baseline, false, "latency: also run the raw libzmq chain and print ratios");
+ABSL_FLAG(std::string, connect, "",
+          "latency: use the controller listening here (e.g. one under a profiler)");
+ABSL_FLAG(int, nodes, 1000, "scale: workers to create");
+ABSL_FLAG(int, create_in_flight, 64, "scale: creates outstanding at once");
+ABSL_FLAG(int, heartbit_ms, 100, "scale: heartbeat period");
+ABSL_FLAG(double, cpu_seconds, 10, "scale: idle window for CPU");
+ABSL_FLAG(double, load_seconds, 10, "scale: steady exec load window for false reports");
+ABSL_FLAG(int, kills, 5, "scale: nodes killed with SIGKILL to time detection");
+ABSL_FLAG(std::string, jsonl, "", "write one JSON line per result here (default: stdout)");
+
+namespace {
+
+constexpr char kUsage[] = R"(usage: arbor-bench [latency|scale] [options]
+
+latency (default)  exec save/load through a tree: lock-step p50/p90/p99/p99.9 and
+                   throughput with N calls in flight, per depth
+  --depths 1,2,4  --fanout 1  --calls 20000  --throughput-calls 100000
+  --in-flight 1,64  --warmup 500
+  --connect ENDPOINT  use a controller already listening there (e.g. one run
+                  under valgrind) instead of starting one; it is left running
+  --baseline      also run a raw libzmq chain (same processes and hops, same
+                  payload, no protobuf) and print every Arbor figure as a ratio
+scale              --nodes 1000 workers: create time, start cost of one worker,
+                   memory, CPU with heartbit, detection delay, false reports
+  --nodes 1000  --fanout 10  --create-in-flight 64  --heartbit-ms 100
+  --cpu-seconds 10  --load-seconds 10  --kills 5
+common             --jsonl FILE  (one JSON object per result; default stdout)
+
+Starts its own controller (`arbor` next to this binary) on a private ipc path.
+)";
+
+std::vector<int> ParseList(const std::string& text, const char* flag) {
+  std::vector<int> values;
+  for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    int value = 0;
+    if (!absl::SimpleAtoi(part, &value) || value < 1) {
+      std::fprintf(stderr, "arbor-bench: --%s wants positive integers, got '%s'\n", flag,
+                   text.c_str());
+      std::exit(2);
+    }
+    values.push_back(value);
+  }
+  if (values.empty()) {
+    std::fprintf(stderr, "arbor-bench: --%s is empty\n", flag);
+    std::exit(2);
+  }
+  return values;
+}
+
+// A private directory for the ipc endpoints, removed at exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string base = std::filesystem::temp_directory_path() / "arbor-bench-XXXXXX";
+    if (::mkdtemp(base.data()) != nullptr) path_ = base;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The raw chain's processes are this binary in another role.
+  if (argc == 4 && std::string(argv[1]) == "raw-forward") {
+    return arbor::bench::RunRawForwarder(argv[2], argv[3]);
+  }
+  if (argc == 3 && std::string(argv[1]) == "raw-echo") return arbor::bench::RunRawEcho(argv[2]);
+
+  std::vector<std::string> args = arbor::tools::NormalizeFlags(argc, argv);
+  std::string mode = "latency";
+  if (args.size() > 1 && args[1].rfind("-", 0) != 0) {
+    mode = args[1];
+    args.erase(args.begin() + 1);
+  }
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+  }
+  std::vector<char*> raw;
+  for (std::string& a : args) raw.push_back(a.data());
+  std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(raw.size()), raw.data());
+  if (rest.size() > 1 || (mode != "latency" && mode != "scale")) {
+    std::fprintf(stderr, "arbor-bench: unknown mode or argument (try --help)\n");
+    return 2;
+  }
+
+  auto bin_dir = arbor::process::SelfDirectory();
+  TempDir dir;
+  if (!bin_dir.ok() || dir.path().empty()) {
+    std::fprintf(stderr, "arbor-bench: cannot find its directory or make a temporary one\n");
+    return 1;
+  }
+  arbor::bench::Report report(absl::GetFlag(FLAGS_jsonl));
+  bool ok = false;
+  if (mode == "latency") {
+    arbor::bench::LatencyOptions options;
+    options.bin_dir = *bin_dir;
+    options.dir = dir.path();
+    options.depths = ParseList(absl::GetFlag(FLAGS_depths), "depths");
+    options.fanout = std::max(1, absl::GetFlag(FLAGS_fanout));
+    options.calls = std::max(1, absl::GetFlag(FLAGS_calls));
+    options.throughput_calls = std::max(1, absl::GetFlag(FLAGS_throughput_calls));
+    options.in_flight = ParseList(absl::GetFlag(FLAGS_in_flight), "in-flight");
+    options.warmup = std::max(0, absl::GetFlag(FLAGS_warmup));
+    options.baseline = absl::GetFlag(FLAGS_baseline);
+    options.connect = absl::GetFlag(FLAGS_connect);
+    ok = arbor::bench::RunLatency(options, report);
+  } else {
+    arbor::bench::ScaleOptions options;
+    options.bin_dir = *bin_dir;
+    options.dir = dir.path();
+    options.nodes = std::max(1, absl::GetFlag(FLAGS_nodes));
+    // Chains of 1000 are not what scale mode is about: default fan-out 10.
+    options.fanout = absl::GetFlag(FLAGS_fanout) > 1 ? absl::GetFlag(FLAGS_fanout) : 10;
+    options.create_in_flight = std::max(1, absl::GetFlag(FLAGS_create_in_flight));
+    options.heartbit_ms = std::max(1, absl::GetFlag(FLAGS_heartbit_ms));
+    options.cpu_seconds = std::max(0.1, absl::GetFlag(FLAGS_cpu_seconds));
+    options.load_seconds = std::max(0.1, absl::GetFlag(FLAGS_load_seconds));
+    options.kills = std::max(0, absl::GetFlag(FLAGS_kills));
+    ok = arbor::bench::RunScale(options, report);
+  }
+  if (!report.Flush()) return 1;
+  return ok ? 0 : 1;
+}
