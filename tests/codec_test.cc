@@ -53,6 +53,24 @@ TEST_P(CodecTest, EncodeThenDecode) {
   }
 }
 
+TEST(EncodeToTest, ReusesTheBufferAndStampsAnyOtherVersion) {
+  v1::Envelope in;
+  in.set_version(7);  // a wrong version is overwritten in the bytes, not in `in`
+  in.set_correlation_id(5);
+  in.mutable_exec_request()->set_key("k");
+  std::string bytes = "stale bytes from an earlier message";
+  EncodeTo(in, bytes);
+  EXPECT_EQ(in.version(), 7u);
+  absl::StatusOr<v1::Envelope> out = Decode(bytes);
+  ASSERT_THAT(out, IsOk());
+  EXPECT_EQ(out->version(), kProtocolVersion);
+  EXPECT_EQ(out->correlation_id(), 5u);
+  EXPECT_EQ(out->exec_request().key(), "k");
+  in.set_version(kProtocolVersion);  // already stamped: bytes are the message's own
+  EncodeTo(in, bytes);
+  EXPECT_EQ(bytes, in.SerializeAsString());
+}
+
 const std::string kKey64(64, 'k');
 const std::string kKey65(65, 'k');
 const std::string kEndpoint256 = "ipc://" + std::string(250, 'e');

@@ -259,7 +259,7 @@ TEST(TopologyTest, RouteLengthIsTheDepthNotTheSize) {
   AddAlive(t, 0, kControllerId);
   for (NodeId id = 1; id < kDepth; ++id) AddAlive(t, id, id - 1);
   for (NodeId id = kDepth; id < 2 * kDepth; ++id) AddAlive(t, id, kControllerId);  // wide
-  std::vector<NodeId> deep = t.Route(kDepth - 1);
+  Topology::Path deep = t.Route(kDepth - 1);
   ASSERT_EQ(deep.size(), static_cast<size_t>(kDepth));
   for (NodeId i = 0; i < kDepth; ++i) EXPECT_EQ(deep[i], i);
   EXPECT_THAT(t.Route(kDepth + 5), ElementsAre(kDepth + 5));

@@ -104,7 +104,7 @@ void ClientEndpoint::OnReadable() {
       continue;
     }
     const std::string& client = frames_[0];
-    v1::Envelope request;
+    v1::Envelope& request = scratch_.Fresh();
     absl::Status decoded = wire::DecodeInto(frames_[1], request);
     if (!decoded.ok()) {
       operations_.CountDroppedFrame();
@@ -144,16 +144,23 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
     if (deadline == absl::InfiniteFuture()) return absl::ZeroDuration();  // the defaults
     return deadline - loop_.now();
   };
-  // Results may come long after this frame: keep what the reply needs.
-  uint64_t correlation_id = request.correlation_id();
-  auto reply = [this, alive = alive_, client, correlation_id, target](absl::Status status,
-                                                                      v1::Envelope body = {}) {
-    if (*alive) Reply(client, correlation_id, target, status, std::move(body));
+  // Results may come long after this frame: keep what the reply needs, once,
+  // shared by this request's closures.
+  struct Caller {
+    std::string client;
+    uint64_t correlation_id;
+    NodeId target;
+    absl::Time deadline;
+  };
+  auto caller = std::make_shared<const Caller>(
+      Caller{client, request.correlation_id(), target, deadline});
+  auto reply = [this, alive = alive_, caller](absl::Status status, v1::Envelope body = {}) {
+    if (*alive) Reply(caller->client, caller->correlation_id, caller->target, status, std::move(body));
   };
   // A request whose budget ran out while it waited answers that, and nothing runs.
-  auto expired = [this, alive = alive_, deadline, reply]() mutable {
+  auto expired = [this, alive = alive_, caller, reply]() mutable {
     if (!*alive) return true;
-    if (deadline == absl::InfiniteFuture() || loop_.now() < deadline) return false;
+    if (caller->deadline == absl::InfiniteFuture() || loop_.now() < caller->deadline) return false;
     reply(absl::DeadlineExceededError("deadline exceeded while waiting for the node"));
     return true;
   };
@@ -161,7 +168,7 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
     case v1::Envelope::kCreateRequest: {
       NodeId id = request.create_request().child_id();
       NodeId parent = request.create_request().parent();
-      std::vector<NodeId> nodes = {id};
+      Operations::Nodes nodes = {id};
       if (parent != kControllerId) nodes.push_back(parent);
       operations_.Dispatch(std::move(nodes), false, deadline,
                            [this, id, parent, timeout, reply, expired]() mutable {
@@ -294,8 +301,8 @@ void ClientEndpoint::Answer(const std::string& client, uint64_t correlation_id, 
 }
 
 bool ClientEndpoint::Send(const std::string& client, const v1::Envelope& envelope) {
-  std::string bytes = wire::Encode(envelope);
-  absl::Status sent = socket_.Send({std::string_view(client), std::string_view(bytes)});
+  wire::EncodeTo(envelope, send_buffer_);
+  absl::Status sent = socket_.Send({std::string_view(client), std::string_view(send_buffer_)});
   if (sent.ok()) return true;
   // Gone (EHOSTUNREACH) or not reading (queue full): it loses this message. A
   // gone client's watches and counts are dropped at once.
@@ -320,8 +327,9 @@ void ClientEndpoint::Publish(NodeId id, v1::NodeEventKind kind, int64_t pid) {
   for (const auto& [client, watches] : watchers_) {
     for (uint64_t watch : watches) {
       event.set_correlation_id(watch);
-      std::string bytes = wire::Encode(event);
-      absl::Status sent = socket_.Send({std::string_view(client), std::string_view(bytes)});
+      wire::EncodeTo(event, send_buffer_);
+      absl::Status sent =
+          socket_.Send({std::string_view(client), std::string_view(send_buffer_)});
       if (absl::IsUnavailable(sent)) {
         gone.push_back(client);
         break;

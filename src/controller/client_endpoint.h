@@ -20,6 +20,7 @@
 #include "controller/operations.h"
 #include "transport/event_loop.h"
 #include "transport/socket.h"
+#include "wire/scratch.h"
 
 namespace arbor::controller {
 
@@ -86,6 +87,8 @@ class ClientEndpoint {
   // are dropped.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   transport::Frames frames_;
+  wire::ScratchEnvelope scratch_;  // each request is decoded here
+  std::string send_buffer_;        // each reply and event is encoded here
 };
 
 // True when something accepts connections on the unix socket at `path`.

@@ -29,13 +29,13 @@ void Controller::OnLine(std::string_view line) {
   bool barrier = std::holds_alternative<cli::TreeCommand>(command) ||
                  std::holds_alternative<cli::StatsCommand>(command);
   bool is_remove = std::holds_alternative<cli::RemoveCommand>(command);
-  Enqueue(Deferred{0, std::move(nodes), is_remove,
+  Enqueue(Deferred{0, Nodes(nodes.begin(), nodes.end()), is_remove,
                    barrier ? std::optional<uint64_t>(seq) : std::nullopt,
                    [this, seq, command = std::move(command)] { Execute(seq, command); }});
 }
 
 bool Controller::Blocked(const Deferred& d) const {
-  const std::vector<NodeId>& nodes = d.nodes;
+  const Nodes& nodes = d.nodes;
   // `tree` and `stats` show the state after every command before them, and no
   // line after them starts before they have answered (clients do not wait).
   if (d.from_cli && !deferred_barriers_.empty() && *deferred_barriers_.begin() < d.order) {
@@ -70,9 +70,9 @@ void Controller::Enqueue(Deferred d) {
   d.op();
 }
 
-void Controller::Dispatch(std::vector<NodeId> nodes, bool is_remove, absl::Time deadline,
+void Controller::Dispatch(Nodes nodes, bool is_remove, absl::Time deadline,
                           absl::AnyInvocable<void()> op) {
-  Enqueue(Deferred{0, std::move(nodes), is_remove, std::nullopt, std::move(op),
+  Enqueue(Deferred{0, Nodes(nodes.begin(), nodes.end()), is_remove, std::nullopt, std::move(op),
                    /*from_cli=*/false, deadline});
 }
 

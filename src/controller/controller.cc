@@ -454,13 +454,13 @@ std::string Controller::EndpointOf(NodeId id) const {
 }
 
 absl::Status Controller::SendToRoot(NodeId root, v1::Envelope& envelope) {
-  std::string id = absl::StrCat(root);
-  std::string bytes = wire::Encode(envelope);
-  return children_->Send({std::string_view(id), std::string_view(bytes)});
+  std::string id = absl::StrCat(root);  // short: no allocation
+  wire::EncodeTo(envelope, send_buffer_);
+  return children_->Send({std::string_view(id), std::string_view(send_buffer_)});
 }
 
 absl::Status Controller::SendDown(NodeId target, v1::Envelope& envelope, absl::Time deadline) {
-  std::vector<NodeId> route = topology_.Route(target);
+  tree::Topology::Path route = topology_.Route(target);
   if (route.empty()) return absl::NotFoundError("no route");
   envelope.set_target(target);
   envelope.clear_route();

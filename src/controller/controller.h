@@ -50,7 +50,7 @@ class Controller : public Operations {
   int Run();
 
   // ---- Operations (operations.cc) ----
-  void Dispatch(std::vector<NodeId> nodes, bool is_remove, absl::Time deadline,
+  void Dispatch(Nodes nodes, bool is_remove, absl::Time deadline,
                 absl::AnyInvocable<void()> op) override;
   void Create(NodeId id, NodeId parent, absl::Duration timeout, Done<int64_t> done) override;
   void Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
@@ -99,7 +99,7 @@ class Controller : public Operations {
   // `stats` (its answer seq), which also holds back everything after it.
   struct Deferred {
     uint64_t order;
-    std::vector<NodeId> nodes;
+    Nodes nodes;
     bool is_remove;
     std::optional<uint64_t> barrier;
     absl::AnyInvocable<void()> op;
@@ -171,6 +171,7 @@ class Controller : public Operations {
 
   cli::Stats stats_;
   transport::Frames frames_;
+  std::string send_buffer_;  // what SendToRoot encodes into
 };
 
 }  // namespace arbor::controller

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -30,7 +31,8 @@ class Operations {
   // them has run. `is_remove`: also wait for the node's children to settle.
   // An operation still waiting at `deadline` runs then anyway (it is expected
   // to answer DEADLINE_EXCEEDED itself).
-  virtual void Dispatch(std::vector<NodeId> nodes, bool is_remove, absl::Time deadline,
+  using Nodes = absl::InlinedVector<NodeId, 2>;  // the target, and a create's parent
+  virtual void Dispatch(Nodes nodes, bool is_remove, absl::Time deadline,
                         absl::AnyInvocable<void()> op) = 0;
 
   // A zero `timeout` means the default of ControllerOptions.

@@ -102,12 +102,12 @@ void Worker::OnParentReadable() {
       CountDropped("parent frame count");
       continue;
     }
-    auto envelope = wire::Decode(frames_[0]);
-    if (!envelope.ok()) {
-      CountDropped(std::string(envelope.status().message()));
+    v1::Envelope& envelope = scratch_.Fresh();
+    if (absl::Status decoded = wire::DecodeInto(frames_[0], envelope); !decoded.ok()) {
+      CountDropped(std::string(decoded.message()));
       continue;
     }
-    OnParentEnvelope(*envelope);
+    OnParentEnvelope(envelope);
   }
 }
 
@@ -158,8 +158,8 @@ void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
   NodeId next = request.route(0);
   request.mutable_route()->erase(request.mutable_route()->begin());
   wire::StampDeadline(request, deadline, MonoNow());
-  std::string bytes = wire::Encode(request);
-  absl::Status sent = SendToChild(next, bytes);
+  wire::EncodeTo(request, send_buffer_);
+  absl::Status sent = SendToChild(next, send_buffer_);
   if (!sent.ok()) {
     ReplyError(request, absl::StatusCode::kUnavailable,
                absl::StrCat("node ", next, " is unreachable from node ", options_.id));
@@ -167,7 +167,7 @@ void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
 }
 
 void Worker::Execute(v1::Envelope& request) {
-  v1::Envelope reply;
+  v1::Envelope& reply = scratch_.Also();
   reply.set_correlation_id(request.correlation_id());
   reply.set_target(options_.id);
   switch (request.body_case()) {
@@ -268,12 +268,12 @@ void Worker::OnChildReadable() {
       CountDropped("child frame shape");
       continue;
     }
-    auto envelope = wire::Decode(frames_[1]);
-    if (!envelope.ok()) {
-      CountDropped(std::string(envelope.status().message()));
+    v1::Envelope& envelope = scratch_.Fresh();
+    if (absl::Status decoded = wire::DecodeInto(frames_[1], envelope); !decoded.ok()) {
+      CountDropped(std::string(decoded.message()));
       continue;
     }
-    OnChildEnvelope(child, *envelope, frames_[1]);
+    OnChildEnvelope(child, envelope, frames_[1]);
   }
 }
 
@@ -346,7 +346,10 @@ void Worker::ApplyHeartbeat(absl::Duration interval) {
 
 // ---- sending ----
 
-void Worker::SendUp(v1::Envelope& envelope) { SendUpBytes(wire::Encode(envelope)); }
+void Worker::SendUp(v1::Envelope& envelope) {
+  wire::EncodeTo(envelope, send_buffer_);
+  SendUpBytes(send_buffer_);
+}
 
 absl::Status Worker::SendToChild(NodeId child, std::string_view bytes) {
   std::string id = absl::StrCat(child);  // its routing id

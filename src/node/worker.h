@@ -24,6 +24,7 @@
 #include "transport/event_loop.h"
 #include "transport/monitor.h"
 #include "transport/socket.h"
+#include "wire/scratch.h"
 
 namespace arbor::node {
 
@@ -120,6 +121,8 @@ class Worker {
   };
   std::optional<Removal> removal_;
   transport::Frames frames_;
+  wire::ScratchEnvelope scratch_;  // what is decoded, and replies built
+  std::string send_buffer_;        // what SendUp and Forward encode into
 };
 
 }  // namespace arbor::node

@@ -119,19 +119,32 @@ absl::Status Socket::Send(absl::Span<const std::string_view> frames) {
 }
 
 absl::StatusOr<bool> Socket::Receive(Frames& frames) {
-  frames.clear();
+  // The strings are reused in place: their buffers outlive the message, so a
+  // steady stream of messages allocates nothing here.
+  size_t count = 0;
   try {
     while (true) {
-      zmq::message_t message;
-      auto received = socket_.recv(message, zmq::recv_flags::dontwait);
+      auto received = socket_.recv(message_, zmq::recv_flags::dontwait);
       if (!received) {
-        if (frames.empty()) return false;
+        if (count == 0) {
+          frames.clear();
+          return false;
+        }
         continue;  // the rest of a multi-part message is always ready
       }
-      frames.emplace_back(static_cast<const char*>(message.data()), message.size());
-      if (!message.more()) return true;
+      if (count < frames.size()) {
+        frames[count].assign(static_cast<const char*>(message_.data()), message_.size());
+      } else {
+        frames.emplace_back(static_cast<const char*>(message_.data()), message_.size());
+      }
+      ++count;
+      if (!message_.more()) {
+        frames.resize(count);
+        return true;
+      }
     }
   } catch (const zmq::error_t& e) {
+    frames.resize(count);
     return ZmqStatus(e, "receive");
   }
 }

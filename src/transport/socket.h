@@ -91,6 +91,7 @@ class Socket {
   static absl::StatusOr<Socket> Make(Context& context, zmq::socket_type type);
 
   zmq::socket_t socket_;
+  zmq::message_t message_;  // Receive's buffer, reused
 };
 
 // Describes a ZeroMQ error as a Status with `what` in front.

@@ -112,8 +112,8 @@ void Topology::Remove(NodeId id) {
   }
 }
 
-std::vector<NodeId> Topology::Route(NodeId id) const {
-  std::vector<NodeId> route;
+Topology::Path Topology::Route(NodeId id) const {
+  Path route;
   for (const Node* n = Find(id); n != nullptr; n = Find(n->parent)) {
     route.push_back(n->id);
     if (n->parent == kControllerId) break;

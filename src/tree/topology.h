@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "arbor/v1/arbor.pb.h"
 #include "common/ids.h"
@@ -74,7 +75,9 @@ class Topology {
 
   // The hops from the controller's child down to `id` (inclusive); empty when
   // `id` is unknown.
-  std::vector<NodeId> Route(NodeId id) const;
+  // Inline up to depth 8: no allocation on the hot path of shallow trees.
+  using Path = absl::InlinedVector<NodeId, 8>;
+  Path Route(NodeId id) const;
   // Alive and every node on the route alive with its link up.
   bool Reachable(NodeId id) const;
   // Every link on the route up (death ignored: Heartbit lines come from the

@@ -95,11 +95,22 @@ bool IsValidKey(std::string_view key) {
   return true;
 }
 
+void EncodeTo(const v1::Envelope& envelope, std::string& out) {
+  out.clear();
+  envelope.AppendToString(&out);
+  if (envelope.version() != kProtocolVersion) {
+    // Stamped without copying the message: field 1 (version, varint) appended.
+    // A parser keeps the last value of a scalar field, so this one wins.
+    static_assert(kProtocolVersion < 128, "one varint byte");
+    out.push_back(static_cast<char>(v1::Envelope::kVersionFieldNumber << 3));
+    out.push_back(static_cast<char>(kProtocolVersion));
+  }
+}
+
 std::string Encode(const v1::Envelope& envelope) {
-  if (envelope.version() == kProtocolVersion) return envelope.SerializeAsString();
-  v1::Envelope stamped = envelope;  // built here: stamp the version on a copy
-  stamped.set_version(kProtocolVersion);
-  return stamped.SerializeAsString();
+  std::string out;
+  EncodeTo(envelope, out);
+  return out;
 }
 
 absl::Status Validate(const v1::Envelope& e) {

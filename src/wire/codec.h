@@ -19,6 +19,8 @@ inline constexpr size_t kMaxEndpointLength = 256;
 
 // Serializes `envelope` with the current protocol version.
 std::string Encode(const v1::Envelope& envelope);
+// The same into `out`, whose buffer is reused: hot paths keep one per socket.
+void EncodeTo(const v1::Envelope& envelope, std::string& out);
 
 // Parses and validates. INVALID_ARGUMENT (with a reason) when the bytes do not
 // parse, the version differs (FAILED_PRECONDITION), an id is out of range, a key
