@@ -43,7 +43,7 @@ void Child::Signal(int signal) const {
 }
 
 absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<std::string>& argv,
-                                   pid_t process_group) {
+                                   pid_t process_group, int stdin_fd) {
   posix_spawnattr_t attr;
   posix_spawn_file_actions_t actions;
   posix_spawnattr_init(&attr);
@@ -60,7 +60,11 @@ absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<st
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
                                       POSIX_SPAWN_SETPGROUP);
   // A worker never reads the terminal nor writes answer lines.
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  if (stdin_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 
   std::vector<char*> args;

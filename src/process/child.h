@@ -30,8 +30,9 @@ class Child {
   // posix_spawn `path` with `argv` (argv[0] included). `process_group`: 0 makes
   // the child lead a new group, >0 joins that group. The signal mask is emptied
   // and SIGINT/SIGTERM/SIGHUP/SIGCHLD/SIGPIPE reset to default in the child.
+  // Its stdin is `stdin_fd` when >= 0 (e.g. a pipe's read end), else /dev/null.
   static absl::StatusOr<Child> Spawn(const std::string& path, const std::vector<std::string>& argv,
-                                     pid_t process_group);
+                                     pid_t process_group, int stdin_fd = -1);
 
   pid_t pid() const { return pid_; }
   // Sends `signal`; a no-op once reaped.

@@ -1,5 +1,6 @@
 #include "tools/bench/arbor_cluster.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -18,6 +19,7 @@ namespace {
 // Generous: the controller itself orders and bounds the work.
 constexpr absl::Duration kCreateTimeout = absl::Seconds(60);
 constexpr absl::Duration kShutdownWait = absl::Seconds(5);
+constexpr absl::Duration kStartTimeout = absl::Seconds(10);
 
 // Waits for `pid` to exit (it is our child), at most `timeout`; true if it did.
 bool WaitExit(pid_t pid, absl::Duration timeout) {
@@ -58,15 +60,32 @@ absl::StatusOr<std::unique_ptr<ArborCluster>> ArborCluster::Start(
     const std::vector<std::string>& extra_flags) {
   std::string endpoint = absl::StrCat("ipc://", dir, "/controller.sock");
   std::string arbor = bin_dir + "/arbor";
-  std::vector<std::string> argv = {arbor, "--listen", endpoint, "--no-stdin"};
+  std::vector<std::string> argv = {arbor, "--listen", endpoint};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   auto cluster = std::unique_ptr<ArborCluster>(new ArborCluster());
-  auto controller = process::Child::Spawn(arbor, argv, 0);
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
+  auto controller = process::Child::Spawn(arbor, argv, 0, pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  cluster->controller_stdin_ = pipe_fds[1];
   if (!controller.ok()) return controller.status();
   cluster->controller_ = std::move(*controller);
   auto client = client::Client::Connect(endpoint);
   if (!client.ok()) return client.status();
   cluster->client_ = std::move(*client);
+  // Up when it answers; if it ended instead, say how.
+  auto stats = cluster->client_->Stats(client::CallOptions{kStartTimeout}).get();
+  if (!stats.ok()) {
+    int status = 0;
+    pid_t pid = cluster->controller_.pid();
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      cluster->controller_.MarkReaped();
+      return absl::UnavailableError(
+          absl::StrCat("the controller ", process::DescribeWaitStatus(status)));
+    }
+    return absl::Status(stats.status().code(),
+                        absl::StrCat("the controller did not answer: ", stats.status().message()));
+  }
   return cluster;
 }
 
@@ -80,9 +99,9 @@ absl::StatusOr<std::unique_ptr<ArborCluster>> ArborCluster::Connect(const std::s
 
 ArborCluster::~ArborCluster() {
   if (client_) client_->Close();
+  if (controller_stdin_ >= 0) ::close(controller_stdin_);  // EOF: it stops its tree
   pid_t pid = controller_.pid();
   if (pid <= 0) return;
-  controller_.Signal(SIGTERM);
   if (WaitExit(pid, kShutdownWait)) controller_.MarkReaped();
   // Otherwise the handle's destructor kills it; its workers die with it.
 }

@@ -39,18 +39,23 @@ struct BuiltTree {
 class ArborCluster {
  public:
   // Starts `<bin_dir>/arbor` listening on an ipc endpoint in `dir`, with
-  // `extra_flags`, and connects a client (calls wait for it to come up).
+  // `extra_flags`, connects a client and waits (at most 10 s) until the
+  // controller answers. Its stdin is a pipe only we hold: however the bench
+  // ends, even by kill -9, the controller reads EOF and stops its tree.
   static absl::StatusOr<std::unique_ptr<ArborCluster>> Start(
       const std::string& bin_dir, const std::string& dir,
       const std::vector<std::string>& extra_flags = {});
   // Uses a controller already listening at `endpoint` (started by hand, e.g.
   // under a profiler); it is left running.
   static absl::StatusOr<std::unique_ptr<ArborCluster>> Connect(const std::string& endpoint);
-  // SIGTERM (the controller stops its tree), then waits for it; SIGKILL after 5 s.
+  // Closes the controller's stdin (it stops its tree and exits), then waits for
+  // it; SIGKILL after 5 s.
   ~ArborCluster();
+  ArborCluster(const ArborCluster&) = delete;
+  ArborCluster& operator=(const ArborCluster&) = delete;
 
   client::Client& client() { return *client_; }
-  // 0 when the controller is not ours (Connect).
+  // -1 when the controller is not ours (Connect).
   pid_t controller_pid() const { return controller_.pid(); }
 
   // Creates `shape`, at most `max_in_flight` creates outstanding (the controller
@@ -61,6 +66,7 @@ class ArborCluster {
   ArborCluster() = default;
 
   process::Child controller_;
+  int controller_stdin_ = -1;  // the write end of its stdin
   std::unique_ptr<client::Client> client_;
 };
 

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "arbor/v1/arbor.pb.h"
@@ -52,19 +53,34 @@ absl::StatusOr<double> Throughput(client::Client& client, const std::vector<Node
   if (targets.empty()) return absl::InvalidArgumentError("no target nodes");
   std::mutex mutex;
   std::condition_variable finished;
-  int completed = 0;
-  std::atomic<int> issued{0};
+  int outstanding = 0;
+  int issued = 0;
   absl::Status failure;
 
-  // Issues call number `n`; its answer issues the next one not yet taken.
+  // Takes the next call number, or nullopt once all are issued or one failed
+  // (the run stops there: a dead controller fails the run, it does not wait
+  // out every remaining call). Called with `mutex` held.
+  auto next = [&]() -> std::optional<int> {
+    if (issued >= calls || !failure.ok()) return std::nullopt;
+    ++outstanding;
+    return issued++;
+  };
+  // Issues call `n`; its answer issues the next one. After a failure nothing
+  // more is issued, so a closed client (whose callbacks run at once, on the
+  // caller's stack) ends the run instead of recursing once per call.
   std::function<void(int)> issue = [&](int n) {
     NodeId target = targets[static_cast<size_t>(n) % targets.size()];
     auto done = [&](absl::StatusOr<client::ExecResult> result) {
-      int next = issued.fetch_add(1);
-      if (next < calls) issue(next);
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!result.ok() && failure.ok()) failure = result.status();
-      if (++completed == calls) finished.notify_all();
+      std::optional<int> again;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!result.ok() && failure.ok()) failure = result.status();
+        again = next();
+        // The last answer touches nothing here after this: the waiter may
+        // return (and this frame's locals end) as soon as the lock is free.
+        if (--outstanding == 0) finished.notify_all();
+      }
+      if (again) issue(*again);
     };
     if (n % 2 == 0) {
       client.Exec(target, kKey, n, std::move(done));
@@ -74,12 +90,16 @@ absl::StatusOr<double> Throughput(client::Client& client, const std::vector<Node
   };
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < in_flight; ++i) {
-    int n = issued.fetch_add(1);
-    if (n >= calls) break;
-    issue(n);
+    std::optional<int> n;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      n = next();
+    }
+    if (!n) break;
+    issue(*n);
   }
   std::unique_lock<std::mutex> lock(mutex);
-  finished.wait(lock, [&] { return completed == calls; });
+  finished.wait(lock, [&] { return outstanding == 0 && (issued >= calls || !failure.ok()); });
   double seconds = MicrosSince(start) / 1e6;
   if (!failure.ok()) return failure;
   return calls / seconds;
@@ -100,7 +120,8 @@ LoadCount SteadyLoad(client::Client& client, const std::vector<NodeId>& targets,
     uint64_t n = issued.fetch_add(1);
     NodeId target = targets[n % targets.size()];
     auto done = [&](absl::StatusOr<client::ExecResult> result) {
-      bool again = std::chrono::steady_clock::now() < stop_at;
+      // A cancelled call (closed client) ends the run: no re-issue, no recursion.
+      bool again = std::chrono::steady_clock::now() < stop_at && !absl::IsCancelled(result.status());
       {
         std::lock_guard<std::mutex> lock(mutex);
         if (result.ok()) {

@@ -1,5 +1,7 @@
 // arbor-bench: measures Arbor against its floor (a raw libzmq chain) on this
 // machine. `arbor-bench --help` for the modes; docs/BENCHMARKS.md for results.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -8,6 +10,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "process/child.h"
@@ -36,7 +40,10 @@ ABSL_FLAG(std::string, jsonl, "", "write one JSON line per result here (default:
 
 namespace {
 
-constexpr char kUsage[] = R"(usage: arbor-bench [latency|scale] [options]
+// Bigger trees are a typo, not a benchmark on this machine.
+constexpr int kMaxNodes = 20000;
+
+constexpr char kUsage[] = R"(usage: arbor-bench [latency|scale] [options]   (the mode may come anywhere)
 
 latency (default)  exec save/load through a tree: lock-step p50/p90/p99/p99.9 and
                    throughput with N calls in flight, per depth
@@ -46,31 +53,43 @@ latency (default)  exec save/load through a tree: lock-step p50/p90/p99/p99.9 an
                   under valgrind) instead of starting one; it is left running
   --baseline      also run a raw libzmq chain (same processes and hops, same
                   payload, no protobuf) and print every Arbor figure as a ratio
+                  (chains only: --fanout 1)
 scale              --nodes 1000 workers: create time, start cost of one worker,
                    memory, CPU with heartbit, detection delay, false reports
   --nodes 1000  --fanout 10  --create-in-flight 64  --heartbit-ms 100
   --cpu-seconds 10  --load-seconds 10  --kills 5
 common             --jsonl FILE  (one JSON object per result; default stdout)
 
-Starts its own controller (`arbor` next to this binary) on a private ipc path.
+Starts its own controller (`arbor` next to this binary) on a private ipc path;
+exits 1 when a step fails (a failed call, a missed or false report), 2 on bad flags.
 )";
+
+[[noreturn]] void BadFlag(const std::string& message) {
+  std::fprintf(stderr, "arbor-bench: %s (try --help)\n", message.c_str());
+  std::exit(2);
+}
 
 std::vector<int> ParseList(const std::string& text, const char* flag) {
   std::vector<int> values;
   for (absl::string_view part : absl::StrSplit(text, ',', absl::SkipEmpty())) {
     int value = 0;
     if (!absl::SimpleAtoi(part, &value) || value < 1) {
-      std::fprintf(stderr, "arbor-bench: --%s wants positive integers, got '%s'\n", flag,
-                   text.c_str());
-      std::exit(2);
+      BadFlag(absl::StrCat("--", flag, " wants positive integers, got '", text, "'"));
     }
     values.push_back(value);
   }
-  if (values.empty()) {
-    std::fprintf(stderr, "arbor-bench: --%s is empty\n", flag);
-    std::exit(2);
-  }
+  if (values.empty()) BadFlag(absl::StrCat("--", flag, " is empty"));
   return values;
+}
+
+int AtLeast(int value, int minimum, const char* flag) {
+  if (value < minimum) BadFlag(absl::StrCat("--", flag, " must be at least ", minimum));
+  return value;
+}
+
+double AtLeast(double value, double minimum, const char* flag) {
+  if (!(value >= minimum)) BadFlag(absl::StrCat("--", flag, " must be at least ", minimum));
+  return value;
 }
 
 // A private directory for the ipc endpoints, removed at exit.
@@ -84,11 +103,68 @@ class TempDir {
     std::error_code ignored;
     if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
   }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
 };
+
+arbor::bench::LatencyOptions LatencyFlags() {
+  arbor::bench::LatencyOptions options;
+  options.depths = ParseList(absl::GetFlag(FLAGS_depths), "depths");
+  options.fanout = AtLeast(absl::GetFlag(FLAGS_fanout), 1, "fanout");
+  options.calls = AtLeast(absl::GetFlag(FLAGS_calls), 1, "calls");
+  options.throughput_calls = AtLeast(absl::GetFlag(FLAGS_throughput_calls), 1, "throughput-calls");
+  options.in_flight = ParseList(absl::GetFlag(FLAGS_in_flight), "in-flight");
+  options.warmup = AtLeast(absl::GetFlag(FLAGS_warmup), 0, "warmup");
+  options.baseline = absl::GetFlag(FLAGS_baseline);
+  options.connect = absl::GetFlag(FLAGS_connect);
+  int deepest = *std::max_element(options.depths.begin(), options.depths.end());
+  double nodes = 0;
+  for (int d = 1; d <= deepest; ++d) nodes += std::pow(options.fanout, d);
+  if (nodes > kMaxNodes) {
+    BadFlag(absl::StrCat("a tree of fan-out ", options.fanout, " and depth ", deepest,
+                         " has over ", kMaxNodes, " nodes"));
+  }
+  return options;
+}
+
+arbor::bench::ScaleOptions ScaleFlags() {
+  arbor::bench::ScaleOptions options;
+  options.nodes = AtLeast(absl::GetFlag(FLAGS_nodes), 1, "nodes");
+  if (options.nodes > kMaxNodes) BadFlag(absl::StrCat("--nodes is at most ", kMaxNodes));
+  // Unset (1): fan-out 10; chains of 1000 are not what scale mode is about.
+  options.fanout = absl::GetFlag(FLAGS_fanout) == 1 ? 10 : AtLeast(absl::GetFlag(FLAGS_fanout), 2, "fanout");
+  options.create_in_flight = AtLeast(absl::GetFlag(FLAGS_create_in_flight), 1, "create-in-flight");
+  options.heartbit_ms = AtLeast(absl::GetFlag(FLAGS_heartbit_ms), 1, "heartbit-ms");
+  options.cpu_seconds = AtLeast(absl::GetFlag(FLAGS_cpu_seconds), 0.1, "cpu-seconds");
+  options.load_seconds = AtLeast(absl::GetFlag(FLAGS_load_seconds), 0.1, "load-seconds");
+  options.kills = AtLeast(absl::GetFlag(FLAGS_kills), 0, "kills");
+  return options;
+}
+
+// Flags are spelled with dashes; the mode is the one word that is not a flag.
+std::string ParseArgs(int argc, char** argv) {
+  std::vector<std::string> args = arbor::tools::NormalizeFlags(argc, argv);
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+  }
+  absl::FlagsUsageConfig config;
+  config.version_string = [] { return std::string("arbor-bench 0.1.0\n"); };
+  absl::SetFlagsUsageConfig(config);
+  std::vector<char*> raw;
+  for (std::string& a : args) raw.push_back(a.data());
+  std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(raw.size()), raw.data());
+  if (rest.size() > 2) BadFlag("one mode at most");
+  std::string mode = rest.size() == 2 ? rest[1] : "latency";
+  if (mode != "latency" && mode != "scale") BadFlag(absl::StrCat("unknown mode '", mode, "'"));
+  return mode;
+}
 
 }  // namespace
 
@@ -99,26 +175,7 @@ int main(int argc, char** argv) {
   }
   if (argc == 3 && std::string(argv[1]) == "raw-echo") return arbor::bench::RunRawEcho(argv[2]);
 
-  std::vector<std::string> args = arbor::tools::NormalizeFlags(argc, argv);
-  std::string mode = "latency";
-  if (args.size() > 1 && args[1].rfind("-", 0) != 0) {
-    mode = args[1];
-    args.erase(args.begin() + 1);
-  }
-  for (const std::string& a : args) {
-    if (a == "--help" || a == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    }
-  }
-  std::vector<char*> raw;
-  for (std::string& a : args) raw.push_back(a.data());
-  std::vector<char*> rest = absl::ParseCommandLine(static_cast<int>(raw.size()), raw.data());
-  if (rest.size() > 1 || (mode != "latency" && mode != "scale")) {
-    std::fprintf(stderr, "arbor-bench: unknown mode or argument (try --help)\n");
-    return 2;
-  }
-
+  std::string mode = ParseArgs(argc, argv);
   auto bin_dir = arbor::process::SelfDirectory();
   TempDir dir;
   if (!bin_dir.ok() || dir.path().empty()) {
@@ -128,32 +185,15 @@ int main(int argc, char** argv) {
   arbor::bench::Report report(absl::GetFlag(FLAGS_jsonl));
   bool ok = false;
   if (mode == "latency") {
-    arbor::bench::LatencyOptions options;
+    arbor::bench::LatencyOptions options = LatencyFlags();
     options.bin_dir = *bin_dir;
     options.dir = dir.path();
-    options.depths = ParseList(absl::GetFlag(FLAGS_depths), "depths");
-    options.fanout = std::max(1, absl::GetFlag(FLAGS_fanout));
-    options.calls = std::max(1, absl::GetFlag(FLAGS_calls));
-    options.throughput_calls = std::max(1, absl::GetFlag(FLAGS_throughput_calls));
-    options.in_flight = ParseList(absl::GetFlag(FLAGS_in_flight), "in-flight");
-    options.warmup = std::max(0, absl::GetFlag(FLAGS_warmup));
-    options.baseline = absl::GetFlag(FLAGS_baseline);
-    options.connect = absl::GetFlag(FLAGS_connect);
     ok = arbor::bench::RunLatency(options, report);
   } else {
-    arbor::bench::ScaleOptions options;
+    arbor::bench::ScaleOptions options = ScaleFlags();
     options.bin_dir = *bin_dir;
     options.dir = dir.path();
-    options.nodes = std::max(1, absl::GetFlag(FLAGS_nodes));
-    // Chains of 1000 are not what scale mode is about: default fan-out 10.
-    options.fanout = absl::GetFlag(FLAGS_fanout) > 1 ? absl::GetFlag(FLAGS_fanout) : 10;
-    options.create_in_flight = std::max(1, absl::GetFlag(FLAGS_create_in_flight));
-    options.heartbit_ms = std::max(1, absl::GetFlag(FLAGS_heartbit_ms));
-    options.cpu_seconds = std::max(0.1, absl::GetFlag(FLAGS_cpu_seconds));
-    options.load_seconds = std::max(0.1, absl::GetFlag(FLAGS_load_seconds));
-    options.kills = std::max(0, absl::GetFlag(FLAGS_kills));
     ok = arbor::bench::RunScale(options, report);
   }
-  if (!report.Flush()) return 1;
-  return ok ? 0 : 1;
+  return report.Flush() && ok ? 0 : 1;
 }

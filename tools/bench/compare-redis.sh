@@ -15,7 +15,7 @@ jsonl=${ARBOR_BENCH_JSONL:-}
 
 if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
   sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  [ "$(id -u)" -ne 0 ] && sudo="sudo -n"  # never a password prompt
   echo "compare-redis: installing redis-server" >&2
   $sudo apt-get update -q >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q redis-server >&2
@@ -61,6 +61,8 @@ a1=$(arbor_rate 1)
 a50=$(arbor_rate 50)
 a800=$(arbor_rate 800)
 
+cat "$work/arbor.txt"
+echo
 echo "redis-benchmark (SET/GET mean, 127.0.0.1 tcp) vs arbor exec save/load (depth 1, ipc), $requests requests each"
 printf '%-34s %12s %12s %9s\n' "concurrency" "redis req/s" "arbor req/s" "arbor/redis"
 row() {

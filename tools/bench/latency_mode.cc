@@ -73,17 +73,22 @@ bool MeasureArbor(const LatencyOptions& options, std::map<int, Figures>& out, in
 }
 
 bool MeasureRaw(const LatencyOptions& options, std::map<int, Figures>& out) {
-  size_t payload = SaveRequestBytes();
   for (int depth : options.depths) {
     // The controller and one worker per level.
-    auto chain = RawChain::Start(options.bin_dir + "/arbor-bench", options.dir, depth + 1);
+    auto chain = RawChain::Start(options.bin_dir + "/arbor-bench", options.dir, depth + 1,
+                                 SaveRequestBytes());
     if (!chain.ok()) return Fail("starting the raw chain", chain.status());
-    (*chain)->LockStep(options.warmup, payload);
-    std::vector<double> samples = (*chain)->LockStep(options.calls, payload);
+    if (auto warm = (*chain)->LockStep(options.warmup); !warm.ok()) {
+      return Fail("raw warm-up", warm.status());
+    }
+    auto samples = (*chain)->LockStep(options.calls);
+    if (!samples.ok()) return Fail(absl::StrCat("raw lock-step at depth ", depth), samples.status());
     Figures& figures = out[depth];
-    figures.latency = Summarize(samples);
+    figures.latency = Summarize(*samples);
     for (int n : options.in_flight) {
-      figures.throughput[n] = (*chain)->Throughput(options.throughput_calls, n, payload);
+      auto rate = (*chain)->Throughput(options.throughput_calls, n);
+      if (!rate.ok()) return Fail(absl::StrCat("raw throughput at depth ", depth), rate.status());
+      figures.throughput[n] = *rate;
     }
   }
   return true;
@@ -94,6 +99,11 @@ double SafeRatio(double a, double b) { return b > 0 ? a / b : 0; }
 }  // namespace
 
 bool RunLatency(const LatencyOptions& options, Report& report) {
+  if (options.baseline && options.fanout > 1) {
+    // The raw chain is one path of processes: compare it with a chain.
+    absl::FPrintF(stderr, "arbor-bench: --baseline compares chains: use it with --fanout 1\n");
+    return false;
+  }
   std::map<int, Figures> arbor;
   std::map<int, Figures> raw;
   int nodes = 0;
@@ -101,8 +111,9 @@ bool RunLatency(const LatencyOptions& options, Report& report) {
   if (options.baseline && !MeasureRaw(options, raw)) return false;
 
   absl::PrintF("exec save/load, %d-node tree (fan-out %d), %d lock-step calls per depth, "
-               "%d calls per throughput figure\n",
-               nodes, options.fanout, options.calls, options.throughput_calls);
+               "%d calls per throughput figure%s\n",
+               nodes, options.fanout, options.calls, options.throughput_calls,
+               options.calls < 1000 ? " (under 1000 calls p99.9 is the maximum)" : "");
   std::vector<std::string> header = {"depth", "system", "p50 us", "p90 us", "p99 us", "p99.9 us"};
   for (int n : options.in_flight) header.push_back(absl::StrCat("calls/s @", n));
   Table table(header);
@@ -129,7 +140,11 @@ bool RunLatency(const LatencyOptions& options, Report& report) {
                                     Ratio(SafeRatio(a.latency.p999_us, r.latency.p999_us))};
     Result ratio;
     ratio.Label("bench", "latency").Label("system", "arbor/raw");
-    ratio.Value("depth", depth).Value("p50_ratio", SafeRatio(a.latency.p50_us, r.latency.p50_us));
+    ratio.Value("depth", depth)
+        .Value("p50_ratio", SafeRatio(a.latency.p50_us, r.latency.p50_us))
+        .Value("p90_ratio", SafeRatio(a.latency.p90_us, r.latency.p90_us))
+        .Value("p99_ratio", SafeRatio(a.latency.p99_us, r.latency.p99_us))
+        .Value("p999_ratio", SafeRatio(a.latency.p999_us, r.latency.p999_us));
     for (int n : options.in_flight) {
       double q = SafeRatio(a.throughput.at(n), r.throughput.at(n));
       row.push_back(Ratio(q));

@@ -3,23 +3,30 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/strings.h"
 
 namespace arbor::bench {
 
-std::optional<Memory> ReadMemory(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/smaps_rollup"));
+namespace {
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
   if (!in) return std::nullopt;
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+std::optional<Memory> ParseSmapsRollup(std::string_view text) {
   Memory memory;
   bool any = false;
-  std::string line;
-  while (std::getline(in, line)) {
+  for (absl::string_view line : absl::StrSplit(Sv(text), '\n')) {
     // "Pss:                 123 kB"
     std::vector<absl::string_view> words = absl::StrSplit(line, ' ', absl::SkipEmpty());
     if (words.size() < 2) continue;
@@ -41,14 +48,12 @@ std::optional<Memory> ReadMemory(pid_t pid) {
   return memory;
 }
 
-std::optional<double> CpuSeconds(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The command name may hold spaces and parentheses: count fields after the last ')'.
+std::optional<uint64_t> ParseCpuTicks(std::string_view stat) {
+  // Count fields after the last ')': the command name may hold anything.
   size_t close = stat.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
+  if (close == std::string_view::npos) return std::nullopt;
   std::vector<absl::string_view> fields =
-      absl::StrSplit(absl::string_view(stat).substr(close + 1), ' ', absl::SkipEmpty());
+      absl::StrSplit(Sv(stat.substr(close + 1)), ' ', absl::SkipEmpty());
   // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
   if (fields.size() < 13) return std::nullopt;
   uint64_t utime = 0;
@@ -56,7 +61,21 @@ std::optional<double> CpuSeconds(pid_t pid) {
   if (!absl::SimpleAtoi(fields[11], &utime) || !absl::SimpleAtoi(fields[12], &stime)) {
     return std::nullopt;
   }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return utime + stime;
+}
+
+std::optional<Memory> ReadMemory(pid_t pid) {
+  std::optional<std::string> text = ReadFile(absl::StrCat("/proc/", pid, "/smaps_rollup"));
+  if (!text) return std::nullopt;
+  return ParseSmapsRollup(*text);
+}
+
+std::optional<double> CpuSeconds(pid_t pid) {
+  std::optional<std::string> text = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
+  if (!text) return std::nullopt;
+  std::optional<uint64_t> ticks = ParseCpuTicks(*text);
+  if (!ticks) return std::nullopt;
+  return static_cast<double>(*ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace arbor::bench

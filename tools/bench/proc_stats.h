@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 namespace arbor::bench {
 
@@ -15,6 +16,12 @@ struct Memory {
   double private_kib = 0;        // Private_Clean + Private_Dirty
   double private_dirty_kib = 0;
 };
+
+// The figures of a smaps_rollup text; nullopt without an Rss line.
+std::optional<Memory> ParseSmapsRollup(std::string_view text);
+// utime + stime, in clock ticks, of a /proc/PID/stat line (the command name may
+// hold spaces and parentheses); nullopt when malformed.
+std::optional<uint64_t> ParseCpuTicks(std::string_view stat);
 
 // From /proc/PID/smaps_rollup; nullopt when the process is gone.
 std::optional<Memory> ReadMemory(pid_t pid);

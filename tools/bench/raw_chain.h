@@ -1,7 +1,7 @@
 // The floor the bench compares Arbor with: the same number of processes and
-// hops in plain libzmq, no protobuf. A client DEALER sends to a chain of
-// forwarders (ROUTER front, DEALER back, zmq_proxy) ending in an echo (ROUTER),
-// all over ipc, which is what an Arbor request crosses: the controller, then
+// hops in plain libzmq (its C API), no protobuf. A client DEALER sends to a
+// chain of forwarders (ROUTER front, DEALER back, zmq_proxy) ending in an echo
+// (ROUTER), all over ipc: what an Arbor request crosses is the controller, then
 // one worker per level of depth.
 #ifndef ARBOR_TOOLS_BENCH_RAW_CHAIN_H_
 #define ARBOR_TOOLS_BENCH_RAW_CHAIN_H_
@@ -10,35 +10,42 @@
 #include <string>
 #include <vector>
 
-#include <zmq.hpp>
-
 #include "absl/status/statusor.h"
 #include "process/child.h"
 
 namespace arbor::bench {
 
+// Queue limits of every raw socket: far above any --in-flight, so nothing is
+// dropped (a ROUTER drops silently at its limit).
+inline constexpr int kRawHighWaterMark = 1 << 20;
+
 class RawChain {
  public:
   // Spawns `processes` processes (processes-1 forwarders, then the echo) by
-  // re-running `self` in its raw-forward / raw-echo roles, endpoints in `dir`.
+  // re-running `self` in its raw-forward / raw-echo roles, endpoints in `dir`,
+  // and waits (at most 10 s) until one round trip has crossed the chain.
   static absl::StatusOr<std::unique_ptr<RawChain>> Start(const std::string& self,
-                                                         const std::string& dir, int processes);
+                                                         const std::string& dir, int processes,
+                                                         size_t payload_bytes);
   ~RawChain();
+  RawChain(const RawChain&) = delete;
+  RawChain& operator=(const RawChain&) = delete;
 
   // `calls` round trips one at a time; the microseconds of each.
-  std::vector<double> LockStep(int calls, size_t payload_bytes);
+  absl::StatusOr<std::vector<double>> LockStep(int calls);
   // `calls` round trips with `in_flight` outstanding at every moment; per second.
-  double Throughput(int calls, int in_flight, size_t payload_bytes);
+  absl::StatusOr<double> Throughput(int calls, int in_flight);
 
  private:
   RawChain() = default;
-  void Send(const std::string& payload);
-  void Receive();
+  absl::Status Send();
+  absl::Status Receive();
 
   std::vector<process::Child> processes_;
-  zmq::context_t context_{1};
-  zmq::socket_t client_;
-  zmq::message_t reply_;
+  void* context_ = nullptr;
+  void* client_ = nullptr;
+  std::string payload_;
+  std::vector<char> reply_;
 };
 
 // The roles, run by arbor-bench's main in the spawned processes. Each returns an
