@@ -133,6 +133,26 @@ TEST_F(PendingCallsTest, NextDeadlineIsTheEarliestLeft) {
   EXPECT_EQ(calls_.NextDeadline(), std::nullopt);
 }
 
+TEST_F(PendingCallsTest, ManyAnsweredCallsLeaveDeadlinesExact) {
+  // Answered calls leave heap entries behind until compaction: the live ones
+  // still expire in deadline order, each once.
+  std::vector<CallId> answered;
+  for (int i = 0; i < 5000; ++i) answered.push_back(calls_.Add(At(10 + i % 7), 1, [](auto) {}));
+  calls_.Add(At(900), 1, Record("b"));
+  calls_.Add(At(800), 1, Record("a"));
+  for (CallId id : answered) EXPECT_TRUE(calls_.Resolve(id, Reply(id)));
+  for (int i = 0; i < 3000; ++i) {  // more traffic, answered at once
+    CallId id = calls_.Add(At(5 + i % 3), 1, [](auto) {});
+    EXPECT_TRUE(calls_.Resolve(id, Reply(id)));
+  }
+  EXPECT_EQ(calls_.size(), 2u);
+  EXPECT_EQ(calls_.NextDeadline(), At(800));
+  EXPECT_EQ(calls_.Expire(At(850)), 1);
+  EXPECT_EQ(calls_.Expire(At(1000)), 1);
+  EXPECT_THAT(log_, ElementsAre("a:DEADLINE_EXCEEDED", "b:DEADLINE_EXCEEDED"));
+  EXPECT_EQ(calls_.NextDeadline(), std::nullopt);
+}
+
 TEST_F(PendingCallsTest, FailIfResolvesEveryMatchingTargetOnce) {
   calls_.Add(At(1000), 1, Record("n1"));
   calls_.Add(At(1000), 2, Record("n2a"));

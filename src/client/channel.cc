@@ -65,13 +65,22 @@ Channel::~Channel() { Close(); }
 void Channel::Submit(Call call) {
   bool queued = false;
   bool notify = false;
+  bool direct = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!closing_) {
+    if (!closing_ && io_thread_id_.load(std::memory_order_relaxed) == std::this_thread::get_id()) {
+      // From a callback, on the I/O thread: sent at once, no wake-up round trip
+      // (the end of the current batch arms the timer for its deadline).
+      direct = true;
+    } else if (!closing_) {
       notify = queue_.empty();  // a non-empty queue has a wake-up on its way
       queue_.push_back(std::move(call));
       queued = true;
     }
+  }
+  if (direct) {
+    Send(std::move(call));
+    return;
   }
   if (queued) {
     if (notify) wakeup_.Notify();

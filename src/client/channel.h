@@ -60,7 +60,8 @@ class Channel {
   Channel& operator=(const Channel&) = delete;
 
   // Thread-safe. Queues `call` for the I/O thread, which gives it the next
-  // correlation id (monotonic from 1) and sends it.
+  // correlation id (monotonic from 1) and sends it; made on the I/O thread
+  // (from a callback), it is sent at once.
   void Submit(Call call);
 
   // Thread-safe and idempotent. Resolves every queued and pending call with

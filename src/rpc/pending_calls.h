@@ -5,7 +5,6 @@
 #define ARBOR_RPC_PENDING_CALLS_H_
 
 #include <algorithm>
-#include <map>
 #include <vector>
 #include <optional>
 #include <utility>
@@ -48,7 +47,8 @@ class PendingCalls {
     return resolved;
   }
 
-  std::optional<absl::Time> NextDeadline() const;
+  // Not const: it drops the heap entries of calls already resolved.
+  std::optional<absl::Time> NextDeadline();
   size_t size() const { return calls_.size(); }
   bool Contains(CallId id) const { return calls_.contains(id); }
 
@@ -59,9 +59,20 @@ class PendingCalls {
     Callback callback;
   };
 
+  // Earliest deadline first. A resolved call's entry stays until it reaches the
+  // top (no allocation or search per call); the heap is rebuilt when such
+  // entries outnumber the live ones.
+  struct Deadline {
+    absl::Time at;
+    CallId id;
+    bool operator>(const Deadline& o) const { return at != o.at ? at > o.at : id > o.id; }
+  };
+  void DropResolvedTop();
+  void Compact();
+
   CallId next_id_ = 1;
   absl::flat_hash_map<CallId, Call> calls_;
-  std::map<std::pair<absl::Time, CallId>, bool> by_deadline_;
+  std::vector<Deadline> by_deadline_;  // a min-heap (std::greater)
 };
 
 }  // namespace arbor::rpc
