@@ -167,7 +167,8 @@ void Channel::Send(Call call) {
   CallId id = pending_.Add(call.deadline, call.request.target(), std::move(on_reply));
   call.request.set_version(wire::kProtocolVersion);
   call.request.set_correlation_id(id);
-  absl::Status sent = socket_.Send(wire::Encode(call.request));
+  wire::EncodeTo(call.request, send_buffer_);
+  absl::Status sent = socket_.Send(send_buffer_);
   if (!sent.ok()) {
     pending_.Resolve(id, sent);
     return;

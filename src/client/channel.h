@@ -99,6 +99,7 @@ class Channel {
   std::optional<transport::EventLoop::TimerId> timer_;
   absl::Time timer_at_ = absl::InfinitePast();
   transport::Frames frames_;
+  std::string send_buffer_;  // each request is encoded here
 
   // Shared with the submitting threads.
   std::mutex mutex_;
