@@ -26,6 +26,7 @@ ABSL_FLAG(int, fanout, 1, "latency: children per node (1 = a chain); scale: fan-
 ABSL_FLAG(int, calls, 20000, "latency: lock-step calls per depth");
 ABSL_FLAG(int, throughput_calls, 100000, "latency: calls per throughput figure");
 ABSL_FLAG(std::string, in_flight, "1,64", "latency: calls in flight for throughput");
+ABSL_FLAG(int, targets, 64, "latency: nodes of one depth the calls spread over");
 ABSL_FLAG(int, warmup, 500, "latency: calls before measuring");
 ABSL_FLAG(bool, baseline, false, "latency: also run the raw libzmq chain and print ratios");
 ABSL_FLAG(std::string, connect, "",
@@ -48,7 +49,7 @@ constexpr char kUsage[] = R"(usage: arbor-bench [latency|scale] [options]   (the
 latency (default)  exec save/load through a tree: lock-step p50/p90/p99/p99.9 and
                    throughput with N calls in flight, per depth
   --depths 1,2,4  --fanout 1  --calls 20000  --throughput-calls 100000
-  --in-flight 1,64  --warmup 500
+  --in-flight 1,64  --warmup 500  --targets 64 (nodes of a depth the calls spread over)
   --connect ENDPOINT  use a controller already listening there (e.g. one run
                   under valgrind) instead of starting one; it is left running
   --baseline      also run a raw libzmq chain (same processes and hops, same
@@ -119,6 +120,7 @@ arbor::bench::LatencyOptions LatencyFlags() {
   options.throughput_calls = AtLeast(absl::GetFlag(FLAGS_throughput_calls), 1, "throughput-calls");
   options.in_flight = ParseList(absl::GetFlag(FLAGS_in_flight), "in-flight");
   options.warmup = AtLeast(absl::GetFlag(FLAGS_warmup), 0, "warmup");
+  options.max_targets = AtLeast(absl::GetFlag(FLAGS_targets), 1, "targets");
   options.baseline = absl::GetFlag(FLAGS_baseline);
   options.connect = absl::GetFlag(FLAGS_connect);
   int deepest = *std::max_element(options.depths.begin(), options.depths.end());
