@@ -155,7 +155,7 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
   auto caller = std::make_shared<const Caller>(
       Caller{client, request.correlation_id(), target, deadline});
   auto reply = [this, alive = alive_, caller](absl::Status status, v1::Envelope body = {}) {
-    if (*alive) Reply(caller->client, caller->correlation_id, caller->target, status, std::move(body));
+    if (*alive) Reply(caller->client, caller->correlation_id, caller->target, status, body);
   };
   // A request whose budget ran out while it waited answers that, and nothing runs.
   auto expired = [this, alive = alive_, caller, reply]() mutable {
@@ -184,25 +184,9 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       });
       return;
     }
-    case v1::Envelope::kExecRequest: {
-      std::optional<int64_t> value;
-      if (request.exec_request().has_value()) value = request.exec_request().value();
-      std::string key = request.exec_request().key();
-      operations_.Dispatch({target}, false, deadline,
-                           [this, target, key, value, timeout, reply, expired]() mutable {
-        if (expired()) return;
-        operations_.Exec(target, key, value, timeout(),
-                         [reply](absl::StatusOr<cli::ExecResult> result) {
-                           v1::Envelope body;
-                           if (result.ok()) {
-                             body.mutable_exec_reply()->set_found(result->found);
-                             body.mutable_exec_reply()->set_value(result->value);
-                           }
-                           reply(result.status(), std::move(body));
-                         });
-      });
+    case v1::Envelope::kExecRequest:
+      StartExec(client, request, deadline);
       return;
-    }
     case v1::Envelope::kPingRequest:
       operations_.Dispatch({target}, false, deadline,
                            [this, target, timeout, reply, expired]() mutable {
@@ -277,25 +261,70 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
   }
 }
 
+void ClientEndpoint::StartExec(const std::string& client, const v1::Envelope& request,
+                               absl::Time deadline) {
+  const v1::ExecRequest& exec = request.exec_request();
+  auto call = std::make_unique<ExecCall>(ExecCall{
+      alive_, client, request.correlation_id(), request.target(), deadline, exec.key(),
+      exec.has_value() ? std::optional<int64_t>(exec.value()) : std::nullopt});
+  NodeId target = call->target;
+  operations_.Dispatch({target}, false, deadline,
+                       [this, call = std::move(call)]() mutable { RunExec(std::move(call)); });
+}
+
+void ClientEndpoint::RunExec(std::unique_ptr<ExecCall> call) {
+  if (!*call->alive) return;
+  absl::Duration timeout = absl::ZeroDuration();  // zero: the controller's defaults
+  if (call->deadline != absl::InfiniteFuture()) {
+    if (loop_.now() >= call->deadline) {
+      // Its budget ran out while it waited for the node: that is the answer.
+      Reply(call->client, call->correlation_id, call->target,
+            absl::DeadlineExceededError("deadline exceeded while waiting for the node"));
+      return;
+    }
+    timeout = call->deadline - loop_.now();
+  }
+  NodeId target = call->target;
+  const std::string& key = call->key;
+  std::optional<int64_t> value = call->value;
+  operations_.Exec(target, key, value, timeout,
+                   [this, call = std::move(call)](absl::StatusOr<cli::ExecResult> result) {
+                     if (!*call->alive) return;
+                     v1::Envelope& body = answers_.Fresh();
+                     if (result.ok()) {
+                       body.mutable_exec_reply()->set_found(result->found);
+                       body.mutable_exec_reply()->set_value(result->value);
+                     }
+                     Reply(call->client, call->correlation_id, call->target, result.status(),
+                           body);
+                   });
+}
+
 void ClientEndpoint::Reply(const std::string& client, uint64_t correlation_id, NodeId target,
-                           const absl::Status& status, v1::Envelope body) {
+                           const absl::Status& status) {
+  v1::Envelope& empty = answers_.Fresh();
+  Reply(client, correlation_id, target, status, empty);
+}
+
+void ClientEndpoint::Reply(const std::string& client, uint64_t correlation_id, NodeId target,
+                           const absl::Status& status, v1::Envelope& body) {
   auto it = in_flight_.find(client);
   if (it != in_flight_.end() && --it->second <= 0) in_flight_.erase(it);
-  Answer(client, correlation_id, target, status, std::move(body));
+  Answer(client, correlation_id, target, status, body);
 }
 
 void ClientEndpoint::Reject(const std::string& client, const v1::Envelope& request,
                             const absl::Status& status) {
-  Answer(client, request.correlation_id(), request.target(), status, v1::Envelope());
+  Answer(client, request.correlation_id(), request.target(), status, answers_.Fresh());
 }
 
 void ClientEndpoint::Answer(const std::string& client, uint64_t correlation_id, NodeId target,
-                            const absl::Status& status, v1::Envelope body) {
+                            const absl::Status& status, v1::Envelope& body) {
   body.set_correlation_id(correlation_id);
   // Echo the target only when it is one the client can decode back.
   body.set_target(target == kControllerId || IsWorkerId(target) ? target : kControllerId);
   body.mutable_status()->set_code(static_cast<int32_t>(status.code()));
-  body.mutable_status()->set_message(std::string(status.message()));
+  if (!status.message().empty()) body.mutable_status()->set_message(std::string(status.message()));
   if (!status.ok()) body.clear_body();
   Send(client, body);
 }

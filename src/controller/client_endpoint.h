@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -61,14 +62,32 @@ class ClientEndpoint {
   ClientEndpoint(const ClientEndpointOptions& options, transport::EventLoop& loop,
                  Operations& operations, const Logger& log, transport::Socket socket);
 
+  // What an exec needs from its arrival to its reply, owned by one closure at a
+  // time (dispatch, then the operation's callback): no copies, no refcounts.
+  struct ExecCall {
+    std::shared_ptr<bool> alive;
+    std::string client;
+    uint64_t correlation_id;
+    NodeId target;
+    absl::Time deadline;
+    std::string key;
+    std::optional<int64_t> value;
+  };
+
   void OnReadable();
   void OnRequest(const std::string& client, v1::Envelope& request);
-  // Replies with `status` (and `body`'s oneof, when OK); counts the call done.
+  // The hot path: an exec dispatched, run, and answered from an arena envelope.
+  void StartExec(const std::string& client, const v1::Envelope& request, absl::Time deadline);
+  void RunExec(std::unique_ptr<ExecCall> call);
+  // Replies with `status` (and `body`'s oneof, when OK; `body` is completed
+  // with the reply's fields and sent); counts the call done.
   void Reply(const std::string& client, uint64_t correlation_id, NodeId target,
-             const absl::Status& status, v1::Envelope body = {});
+             const absl::Status& status, v1::Envelope& body);
+  void Reply(const std::string& client, uint64_t correlation_id, NodeId target,
+             const absl::Status& status);
   // Sends a reply (Reply also counts the call done).
   void Answer(const std::string& client, uint64_t correlation_id, NodeId target,
-              const absl::Status& status, v1::Envelope body);
+              const absl::Status& status, v1::Envelope& body);
   void Reject(const std::string& client, const v1::Envelope& request, const absl::Status& status);
   bool Send(const std::string& client, const v1::Envelope& envelope);
 
@@ -88,6 +107,7 @@ class ClientEndpoint {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   transport::Frames frames_;
   wire::ScratchEnvelope scratch_;  // each request is decoded here
+  wire::ScratchEnvelope answers_;  // exec replies are built here
   std::string send_buffer_;        // each reply and event is encoded here
 };
 
