@@ -472,7 +472,7 @@ absl::Status Controller::SendDown(NodeId target, v1::Envelope& envelope, absl::T
   return absl::OkStatus();
 }
 
-void Controller::Call(NodeId target, v1::Envelope request, absl::Duration timeout,
+void Controller::Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
                       rpc::PendingCalls::Callback callback) {
   absl::Time deadline = MonoNow() + timeout;
   CallId id = pending_.Add(deadline, target, std::move(callback));

@@ -25,6 +25,7 @@
 #include "controller/client_endpoint.h"
 #include "controller/operations.h"
 #include "controller/options.h"
+#include "wire/scratch.h"
 #include "health/detector.h"
 #include "process/signals.h"
 #include "process/worker_pool.h"
@@ -121,7 +122,7 @@ class Controller : public Operations {
   // ---- sending ----
   // Registers a call to `target` and sends it down its route. A send that fails
   // resolves the call at once (UNAVAILABLE).
-  void Call(NodeId target, v1::Envelope request, absl::Duration timeout,
+  void Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
             rpc::PendingCalls::Callback callback);
   absl::Status SendDown(NodeId target, v1::Envelope& envelope, absl::Time deadline);
   absl::Status SendToRoot(NodeId root, v1::Envelope& envelope);
@@ -171,7 +172,8 @@ class Controller : public Operations {
 
   cli::Stats stats_;
   transport::Frames frames_;
-  std::string send_buffer_;  // what SendToRoot encodes into
+  std::string send_buffer_;         // what SendToRoot encodes into
+  wire::ScratchEnvelope requests_;  // exec requests are built here
 };
 
 }  // namespace arbor::controller

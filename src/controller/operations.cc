@@ -31,7 +31,7 @@ void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout, Done<i
   // unreachable parent answers "Parent is unavailable" instead of a spawn.
   v1::Envelope ask;
   ask.mutable_create_request()->set_child_id(id);
-  Call(parent, std::move(ask), std::min(TimeoutOr(timeout), options_.request_timeout),
+  Call(parent, ask, std::min(TimeoutOr(timeout), options_.request_timeout),
        [this, id, deadline, done = std::move(done)](absl::StatusOr<v1::Envelope> reply) mutable {
          if (!reply.ok() || !reply->has_create_reply()) {
            topology_.AbortCreate(id);
@@ -96,11 +96,11 @@ void Controller::Exec(NodeId id, const std::string& key, std::optional<int64_t> 
     done(absl::UnavailableError("node is unavailable"));
     return;
   }
-  v1::Envelope request;
+  v1::Envelope& request = requests_.Fresh();  // sent before anything reuses it
   v1::ExecRequest* body = request.mutable_exec_request();
   body->set_key(key);
   if (value) body->set_value(*value);
-  Call(id, std::move(request), TimeoutOr(timeout),
+  Call(id, request, TimeoutOr(timeout),
        [done = std::move(done)](absl::StatusOr<v1::Envelope> reply) mutable {
          if (!reply.ok()) {
            done(reply.status());
@@ -124,7 +124,7 @@ void Controller::Ping(NodeId id, absl::Duration timeout, Done<bool> done) {
   }
   v1::Envelope request;
   request.mutable_ping_request();
-  Call(id, std::move(request), TimeoutOr(timeout),
+  Call(id, request, TimeoutOr(timeout),
        [done = std::move(done)](absl::StatusOr<v1::Envelope> reply) mutable {
          done(reply.ok() && reply->has_ping_reply());
        });
@@ -156,7 +156,7 @@ void Controller::Remove(NodeId id, absl::Duration timeout, Done<bool> done) {
   v1::Envelope request;
   request.mutable_remove_request()->set_new_parent_id(node->parent);
   request.mutable_remove_request()->set_new_parent_endpoint(EndpointOf(node->parent));
-  Call(id, std::move(request), TimeoutOr(timeout),
+  Call(id, request, TimeoutOr(timeout),
        [this, id, pid = node->pid, done = std::move(done)](
            absl::StatusOr<v1::Envelope> reply) mutable {
          tree::Node* gone = topology_.Find(id);
