@@ -140,6 +140,10 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
   absl::Time deadline = request.budget_ms() == 0
                             ? absl::InfiniteFuture()
                             : loop_.now() + absl::Milliseconds(request.budget_ms());
+  if (request.has_exec_request()) {  // the hot path builds none of what follows
+    StartExec(client, request, deadline);
+    return;
+  }
   auto timeout = [this, deadline] {
     if (deadline == absl::InfiniteFuture()) return absl::ZeroDuration();  // the defaults
     return deadline - loop_.now();
@@ -184,9 +188,6 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       });
       return;
     }
-    case v1::Envelope::kExecRequest:
-      StartExec(client, request, deadline);
-      return;
     case v1::Envelope::kPingRequest:
       operations_.Dispatch({target}, false, deadline,
                            [this, target, timeout, reply, expired]() mutable {

@@ -76,6 +76,14 @@ absl::Status Controller::Setup() {
     Drive();
   });
   if (!options_.listen.empty()) RETURN_IF_ERROR(StartClientEndpoint());
+  // The calls of one turn go out together; a failed send resolves its calls,
+  // whose answers may start more (Drive).
+  loop_.AddBeforeWait([this] {
+    while (!root_batches_.empty()) {
+      FlushRoots();
+      Drive();
+    }
+  });
   UpdateStdinInterest();
   return absl::OkStatus();
 }
@@ -202,7 +210,20 @@ void Controller::OnChildrenReadable() {
       log_.Debug("dropped a frame from node %d: %s", from, envelope.status().ToString());
       continue;
     }
-    OnEnvelope(from, *envelope);
+    if (!envelope->has_batch()) {
+      OnEnvelope(from, *envelope);
+      continue;
+    }
+    for (const std::string& bytes : envelope->batch().envelopes()) {
+      auto inner = wire::Decode(bytes);
+      if (inner.ok() && inner->has_batch()) inner = absl::InvalidArgumentError("nested batch");
+      if (!inner.ok()) {
+        ++stats_.dropped_frames;
+        log_.Debug("dropped an envelope from node %d: %s", from, inner.status().ToString());
+        continue;
+      }
+      OnEnvelope(from, *inner);
+    }
   }
 }
 
@@ -454,12 +475,14 @@ std::string Controller::EndpointOf(NodeId id) const {
 }
 
 absl::Status Controller::SendToRoot(NodeId root, v1::Envelope& envelope) {
+  FlushRoot(root);  // after the calls batched for it: order is kept
   std::string id = absl::StrCat(root);  // short: no allocation
   wire::EncodeTo(envelope, send_buffer_);
   return children_->Send({std::string_view(id), std::string_view(send_buffer_)});
 }
 
-absl::Status Controller::SendDown(NodeId target, v1::Envelope& envelope, absl::Time deadline) {
+absl::Status Controller::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
+                                  absl::Time deadline) {
   tree::Topology::Path route = topology_.Route(target);
   if (route.empty()) return absl::NotFoundError("no route");
   envelope.set_target(target);
@@ -467,9 +490,34 @@ absl::Status Controller::SendDown(NodeId target, v1::Envelope& envelope, absl::T
   for (size_t i = 1; i < route.size(); ++i) envelope.add_route(route[i]);
   wire::StampDeadline(envelope, deadline, MonoNow());
   ++stats_.sent;
-  absl::Status sent = SendToRoot(route[0], envelope);
-  if (!sent.ok()) return absl::UnavailableError(sent.message());
+  // Batched with the other calls to this root this turn (FlushRoot): a failed
+  // send fails each of them.
+  wire::EncodeTo(envelope, send_buffer_);
+  RootBatch& batch = root_batches_[route[0]];
+  batch.writer.Add(send_buffer_);
+  batch.calls.push_back(call);
+  if (batch.writer.full()) FlushRoot(route[0]);
   return absl::OkStatus();
+}
+
+void Controller::FlushRoot(NodeId root) {
+  auto it = root_batches_.find(root);
+  if (it == root_batches_.end() || it->second.writer.empty()) return;
+  RootBatch batch = std::move(it->second);
+  root_batches_.erase(it);
+  std::string id = absl::StrCat(root);
+  absl::Status sent = children_->Send({std::string_view(id), batch.writer.Frame()});
+  if (sent.ok()) return;
+  absl::Status failed = absl::UnavailableError(sent.message());
+  for (CallId call : batch.calls) {
+    log_.Debug("call %d to node %d not sent: %s", call, root, sent.ToString());
+    pending_.Resolve(call, failed);
+  }
+}
+
+void Controller::FlushRoots() {
+  // Resolving a failed call may start others: until nothing is left.
+  while (!root_batches_.empty()) FlushRoot(root_batches_.begin()->first);
 }
 
 void Controller::Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
@@ -477,7 +525,7 @@ void Controller::Call(NodeId target, v1::Envelope& request, absl::Duration timeo
   absl::Time deadline = MonoNow() + timeout;
   CallId id = pending_.Add(deadline, target, std::move(callback));
   request.set_correlation_id(id);
-  absl::Status sent = SendDown(target, request, deadline);
+  absl::Status sent = SendDown(target, id, request, deadline);
   if (!sent.ok()) {
     log_.Debug("call %d to node %d not sent: %s", id, target, sent.ToString());
     pending_.Resolve(id, sent);

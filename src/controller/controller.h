@@ -25,6 +25,7 @@
 #include "controller/client_endpoint.h"
 #include "controller/operations.h"
 #include "controller/options.h"
+#include "wire/batch.h"
 #include "wire/scratch.h"
 #include "health/detector.h"
 #include "process/signals.h"
@@ -124,7 +125,11 @@ class Controller : public Operations {
   // resolves the call at once (UNAVAILABLE).
   void Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
             rpc::PendingCalls::Callback callback);
-  absl::Status SendDown(NodeId target, v1::Envelope& envelope, absl::Time deadline);
+  // Queues call `call` to `target` on its root's batch (sent when the loop turn
+  // ends, FlushRoot); NOT_FOUND when there is no route.
+  absl::Status SendDown(NodeId target, CallId call, v1::Envelope& envelope, absl::Time deadline);
+  void FlushRoot(NodeId root);
+  void FlushRoots();
   absl::Status SendToRoot(NodeId root, v1::Envelope& envelope);
   std::string EndpointOf(NodeId id) const;
   void ArmDeadlineTimer();
@@ -174,6 +179,12 @@ class Controller : public Operations {
   transport::Frames frames_;
   std::string send_buffer_;         // what SendToRoot encodes into
   wire::ScratchEnvelope requests_;  // exec requests are built here
+  // Calls sent to a root this turn, batched into one frame (wire/batch.h).
+  struct RootBatch {
+    wire::BatchWriter writer;
+    std::vector<CallId> calls;
+  };
+  absl::flat_hash_map<NodeId, RootBatch> root_batches_;
 };
 
 }  // namespace arbor::controller

@@ -52,6 +52,7 @@ absl::Status Worker::Setup() {
                     Exit(0, 0);
                   });
   RETURN_IF_ERROR(parent_->Connect(options_.parent_id, options_.parent_endpoint, 0));
+  loop_.AddBeforeWait([this] { FlushBatches(); });
   SendHello();
   ApplyHeartbeat(options_.heartbeat);
   return absl::OkStatus();
@@ -64,6 +65,7 @@ int Worker::Run() {
 }
 
 void Worker::Exit(int code, int linger_ms) {
+  FlushBatches();  // what this turn produced goes out before the sockets linger
   exit_code_ = code;
   if (parent_) parent_->SetLinger(linger_ms);
   if (children_) children_->SetLinger(linger_ms);
@@ -107,7 +109,21 @@ void Worker::OnParentReadable() {
       CountDropped(std::string(decoded.message()));
       continue;
     }
-    OnParentEnvelope(envelope);
+    if (!envelope.has_batch()) {
+      OnParentEnvelope(envelope);
+      continue;
+    }
+    for (const std::string& bytes : envelope.batch().envelopes()) {
+      if (!parent_.has_value() || loop_.stopped()) break;
+      v1::Envelope& inner = inner_.Fresh();
+      absl::Status decoded = wire::DecodeInto(bytes, inner);
+      if (decoded.ok() && inner.has_batch()) decoded = absl::InvalidArgumentError("nested batch");
+      if (!decoded.ok()) {
+        CountDropped(std::string(decoded.message()));
+        continue;
+      }
+      OnParentEnvelope(inner);
+    }
   }
 }
 
@@ -159,15 +175,16 @@ void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
   request.mutable_route()->erase(request.mutable_route()->begin());
   wire::StampDeadline(request, deadline, MonoNow());
   wire::EncodeTo(request, send_buffer_);
-  absl::Status sent = SendToChild(next, send_buffer_);
-  if (!sent.ok()) {
-    ReplyError(request, absl::StatusCode::kUnavailable,
-               absl::StrCat("node ", next, " is unreachable from node ", options_.id));
-  }
+  // Batched with the other requests for `next` this turn; a failed send
+  // answers each of them (FlushDown).
+  DownBatch& batch = down_[next];
+  batch.writer.Add(send_buffer_);
+  batch.calls.push_back({request.correlation_id(), request.target()});
+  if (batch.writer.full()) FlushDown(next);
 }
 
 void Worker::Execute(v1::Envelope& request) {
-  v1::Envelope& reply = scratch_.Also();
+  v1::Envelope& reply = replies_.Fresh();
   reply.set_correlation_id(request.correlation_id());
   reply.set_target(options_.id);
   switch (request.body_case()) {
@@ -250,6 +267,7 @@ void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
   ack.mutable_reparent()->set_parent_id(parent_id);
   ack.mutable_reparent()->set_endpoint(endpoint);
   SendUp(ack);
+  FlushUp();  // on the old link, behind everything sent before it
   absl::Status connected = parent_->Connect(parent_id, endpoint, options_.exit_linger_ms);
   if (!connected.ok()) {
     log_.Warn("cannot re-attach to node %d: %s", parent_id, connected.ToString());
@@ -273,7 +291,21 @@ void Worker::OnChildReadable() {
       CountDropped(std::string(decoded.message()));
       continue;
     }
-    OnChildEnvelope(child, envelope, frames_[1]);
+    if (!envelope.has_batch()) {
+      OnChildEnvelope(child, envelope, frames_[1]);
+      continue;
+    }
+    for (const std::string& bytes : envelope.batch().envelopes()) {
+      if (loop_.stopped()) break;
+      v1::Envelope& inner = inner_.Fresh();
+      absl::Status decoded = wire::DecodeInto(bytes, inner);
+      if (decoded.ok() && inner.has_batch()) decoded = absl::InvalidArgumentError("nested batch");
+      if (!decoded.ok()) {
+        CountDropped(std::string(decoded.message()));
+        continue;
+      }
+      OnChildEnvelope(child, inner, bytes);
+    }
   }
 }
 
@@ -352,8 +384,36 @@ void Worker::SendUp(v1::Envelope& envelope) {
 }
 
 absl::Status Worker::SendToChild(NodeId child, std::string_view bytes) {
+  FlushDown(child);  // after the requests batched for it: order is kept
   std::string id = absl::StrCat(child);  // its routing id
   return children_->Send({std::string_view(id), bytes});
+}
+
+void Worker::FlushDown(NodeId child) {
+  auto it = down_.find(child);
+  if (it == down_.end() || it->second.writer.empty()) return;
+  DownBatch batch = std::move(it->second);
+  down_.erase(it);
+  std::string id = absl::StrCat(child);
+  absl::Status sent = children_->Send({std::string_view(id), batch.writer.Frame()});
+  if (sent.ok()) return;
+  for (const auto& [correlation_id, target] : batch.calls) {
+    ReplyError(correlation_id, target, absl::StatusCode::kUnavailable,
+               absl::StrCat("node ", child, " is unreachable from node ", options_.id));
+  }
+}
+
+void Worker::FlushUp() {
+  if (up_.empty() || !parent_.has_value()) return;
+  absl::Status sent = parent_->Send(up_.Frame());
+  // A full queue to a frozen parent: the messages are lost and their calls time out.
+  if (!sent.ok()) log_.Debug("send up failed: %s", sent.ToString());
+  up_.Clear();
+}
+
+void Worker::FlushBatches() {
+  while (!down_.empty()) FlushDown(down_.begin()->first);  // failures add replies up
+  FlushUp();
 }
 
 void Worker::SendToChildren(const v1::Envelope& envelope) {
@@ -363,16 +423,20 @@ void Worker::SendToChildren(const v1::Envelope& envelope) {
 
 void Worker::SendUpBytes(const std::string& bytes) {
   if (!parent_.has_value()) return;
-  absl::Status sent = parent_->Send(std::string_view(bytes));
-  // A full queue to a frozen parent: the message is lost and its call times out.
-  if (!sent.ok()) log_.Debug("send up failed: %s", sent.ToString());
+  up_.Add(bytes);  // sent when the loop turn ends (FlushUp), in order
+  if (up_.full()) FlushUp();
 }
 
 void Worker::ReplyError(const v1::Envelope& request, absl::StatusCode code,
                         const std::string& message) {
+  ReplyError(request.correlation_id(), request.target(), code, message);
+}
+
+void Worker::ReplyError(uint64_t correlation_id, NodeId target, absl::StatusCode code,
+                        const std::string& message) {
   v1::Envelope reply;
-  reply.set_correlation_id(request.correlation_id());
-  reply.set_target(request.target());
+  reply.set_correlation_id(correlation_id);
+  reply.set_target(target);
   reply.mutable_error()->set_code(static_cast<int32_t>(code));
   reply.mutable_error()->set_message(message);
   SendUp(reply);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -24,6 +25,7 @@
 #include "transport/event_loop.h"
 #include "transport/monitor.h"
 #include "transport/socket.h"
+#include "wire/batch.h"
 #include "wire/scratch.h"
 
 namespace arbor::node {
@@ -90,6 +92,13 @@ class Worker {
   // Configuration and shutdown travel hop by hop to every child that said Hello.
   void SendToChildren(const v1::Envelope& envelope);
   void ReplyError(const v1::Envelope& request, absl::StatusCode code, const std::string& message);
+  void ReplyError(uint64_t correlation_id, NodeId target, absl::StatusCode code,
+                  const std::string& message);
+  // Batched sends (wire/batch.h) go out when the loop turn ends, before a
+  // direct send to the same peer, and before re-attaching or exiting.
+  void FlushDown(NodeId child);
+  void FlushUp();
+  void FlushBatches();
   void SendHello();
   void ReportLink(NodeId child, bool up);
   void CountDropped(const std::string& why);
@@ -121,8 +130,17 @@ class Worker {
   };
   std::optional<Removal> removal_;
   transport::Frames frames_;
-  wire::ScratchEnvelope scratch_;  // what is decoded, and replies built
+  wire::ScratchEnvelope scratch_;  // each frame is decoded here
+  wire::ScratchEnvelope inner_;    // each envelope of a batch
+  wire::ScratchEnvelope replies_;  // each reply Execute builds
   std::string send_buffer_;        // what SendUp and Forward encode into
+  // Requests forwarded to a child this turn, and who to answer if the send fails.
+  struct DownBatch {
+    wire::BatchWriter writer;
+    std::vector<std::pair<uint64_t, NodeId>> calls;  // correlation id, target
+  };
+  absl::flat_hash_map<NodeId, DownBatch> down_;
+  wire::BatchWriter up_;  // everything for the parent this turn
 };
 
 }  // namespace arbor::node

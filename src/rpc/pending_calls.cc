@@ -7,9 +7,13 @@ namespace arbor::rpc {
 CallId PendingCalls::Add(absl::Time deadline, NodeId target, Callback callback) {
   CallId id = next_id_++;
   calls_.emplace(id, Call{deadline, target, std::move(callback)});
-  by_deadline_.push_back({deadline, id});
-  std::push_heap(by_deadline_.begin(), by_deadline_.end(), std::greater<>());
-  if (by_deadline_.size() > 2 * calls_.size() + 1024) Compact();
+  if (in_order_.empty() || in_order_.back().at <= deadline) {
+    in_order_.push_back({deadline, id});
+  } else {
+    out_of_order_.push_back({deadline, id});
+    std::push_heap(out_of_order_.begin(), out_of_order_.end(), std::greater<>());
+  }
+  if (in_order_.size() + out_of_order_.size() > 2 * calls_.size() + 1024) Compact();
   return id;
 }
 
@@ -26,11 +30,11 @@ bool PendingCalls::Resolve(CallId id, absl::StatusOr<v1::Envelope> result) {
 int PendingCalls::Expire(absl::Time now) {
   int expired = 0;
   while (true) {
-    DropResolvedTop();
-    if (by_deadline_.empty() || by_deadline_.front().at > now) break;
-    CallId id = by_deadline_.front().id;
-    std::pop_heap(by_deadline_.begin(), by_deadline_.end(), std::greater<>());
-    by_deadline_.pop_back();
+    DropResolved();
+    const Deadline* first = Earliest();
+    if (first == nullptr || first->at > now) break;
+    CallId id = first->id;
+    PopEarliest();
     Resolve(id, absl::DeadlineExceededError("deadline exceeded"));
     ++expired;
   }
@@ -38,22 +42,46 @@ int PendingCalls::Expire(absl::Time now) {
 }
 
 std::optional<absl::Time> PendingCalls::NextDeadline() {
-  DropResolvedTop();
-  if (by_deadline_.empty()) return std::nullopt;
-  return by_deadline_.front().at;
+  DropResolved();
+  const Deadline* first = Earliest();
+  if (first == nullptr) return std::nullopt;
+  return first->at;
 }
 
-void PendingCalls::DropResolvedTop() {
-  while (!by_deadline_.empty() && !calls_.contains(by_deadline_.front().id)) {
-    std::pop_heap(by_deadline_.begin(), by_deadline_.end(), std::greater<>());
-    by_deadline_.pop_back();
+void PendingCalls::DropResolved() {
+  while (!in_order_.empty() && !calls_.contains(in_order_.front().id)) in_order_.pop_front();
+  while (!out_of_order_.empty() && !calls_.contains(out_of_order_.front().id)) {
+    std::pop_heap(out_of_order_.begin(), out_of_order_.end(), std::greater<>());
+    out_of_order_.pop_back();
+  }
+}
+
+const PendingCalls::Deadline* PendingCalls::Earliest() const {
+  const Deadline* a = in_order_.empty() ? nullptr : &in_order_.front();
+  const Deadline* b = out_of_order_.empty() ? nullptr : &out_of_order_.front();
+  if (a == nullptr) return b;
+  if (b == nullptr) return a;
+  return *b > *a ? a : b;
+}
+
+void PendingCalls::PopEarliest() {
+  const Deadline* first = Earliest();
+  if (first == nullptr) return;
+  if (!in_order_.empty() && first == &in_order_.front()) {
+    in_order_.pop_front();
+  } else {
+    std::pop_heap(out_of_order_.begin(), out_of_order_.end(), std::greater<>());
+    out_of_order_.pop_back();
   }
 }
 
 void PendingCalls::Compact() {
-  by_deadline_.clear();
-  for (const auto& [id, call] : calls_) by_deadline_.push_back({call.deadline, id});
-  std::make_heap(by_deadline_.begin(), by_deadline_.end(), std::greater<>());
+  std::vector<Deadline> live;
+  live.reserve(calls_.size());
+  for (const auto& [id, call] : calls_) live.push_back({call.deadline, id});
+  std::sort(live.begin(), live.end(), [](const Deadline& a, const Deadline& b) { return b > a; });
+  in_order_.assign(live.begin(), live.end());  // sorted: all in order
+  out_of_order_.clear();
 }
 
 }  // namespace arbor::rpc

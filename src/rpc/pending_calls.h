@@ -5,6 +5,7 @@
 #define ARBOR_RPC_PENDING_CALLS_H_
 
 #include <algorithm>
+#include <deque>
 #include <vector>
 #include <optional>
 #include <utility>
@@ -59,20 +60,25 @@ class PendingCalls {
     Callback callback;
   };
 
-  // Earliest deadline first. A resolved call's entry stays until it reaches the
-  // top (no allocation or search per call); the heap is rebuilt when such
-  // entries outnumber the live ones.
+  // Earliest deadline first. Calls mostly come with the same timeout, so their
+  // deadlines arrive in order: those go to a queue (O(1) each); the others to a
+  // min-heap. A resolved call's entry stays until it reaches the front (no
+  // search per call); both are rebuilt when such entries outnumber live ones.
   struct Deadline {
     absl::Time at;
     CallId id;
     bool operator>(const Deadline& o) const { return at != o.at ? at > o.at : id > o.id; }
   };
-  void DropResolvedTop();
+  void DropResolved();
+  // The earliest live entry; nullptr when there is none. Call DropResolved first.
+  const Deadline* Earliest() const;
+  void PopEarliest();
   void Compact();
 
   CallId next_id_ = 1;
   absl::flat_hash_map<CallId, Call> calls_;
-  std::vector<Deadline> by_deadline_;  // a min-heap (std::greater)
+  std::deque<Deadline> in_order_;     // deadlines never decreasing
+  std::vector<Deadline> out_of_order_;  // a min-heap (std::greater)
 };
 
 }  // namespace arbor::rpc

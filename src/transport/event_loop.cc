@@ -69,6 +69,8 @@ void EventLoop::Run() {
   std::vector<zmq_pollitem_t> items;
   std::vector<std::shared_ptr<Source>> polled;
   while (running_) {
+    for (Callback& hook : before_wait_) hook();
+    if (!running_) break;
     items.clear();
     polled.clear();
     for (const auto& source : sources_) {

@@ -43,6 +43,10 @@ class EventLoop {
   // Polls and dispatches until Stop() is called.
   void Run();
   void Stop() { running_ = false; }
+
+  // Runs `hook` each time the loop is about to wait (after the handlers and
+  // timers of one turn): where batched sends are flushed.
+  void AddBeforeWait(Callback hook) { before_wait_.push_back(std::move(hook)); }
   bool stopped() const { return !running_; }
 
   // Monotonic time of the latest wake-up (cheap; handlers use it as "now").
@@ -60,6 +64,7 @@ class EventLoop {
   void RunDueTimers();
 
   std::vector<std::shared_ptr<Source>> sources_;
+  std::vector<Callback> before_wait_;
   std::map<std::pair<absl::Time, TimerId>, absl::AnyInvocable<void()>> timers_;
   absl::flat_hash_map<TimerId, absl::Time> timer_times_;
   TimerId next_timer_ = 1;

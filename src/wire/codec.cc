@@ -63,6 +63,9 @@ absl::Status ValidateBody(const v1::Envelope& e) {
     case v1::Envelope::kError:
       if (e.error().code() <= 0 || e.error().code() > 16) return Invalid("bad status code");
       return absl::OkStatus();
+    case v1::Envelope::kBatch:
+      if (e.batch().envelopes_size() == 0) return Invalid("empty batch");
+      return absl::OkStatus();
     case v1::Envelope::kFrameDropped:
       if (!IsWorkerId(e.frame_dropped().node())) return Invalid("id out of range");
       return absl::OkStatus();
