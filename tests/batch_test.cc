@@ -70,5 +70,62 @@ TEST(BatchWriterTest, AnEmptyBatchIsInvalid) {
   EXPECT_THAT(Decode(Encode(e)), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(BatchWriterTest, MoreThanAWriterSendsIsInvalid) {
+  v1::Envelope e;
+  for (size_t i = 0; i <= kMaxBatchCount; ++i) e.mutable_batch()->add_envelopes(Exec(i + 1, "k"));
+  EXPECT_THAT(Decode(Encode(e)), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(UnbatchTest, HandsEachEnvelopeAndDropsNestedOrBrokenOnes) {
+  v1::Envelope nested;
+  nested.mutable_batch()->add_envelopes(Exec(9, "x"));
+  v1::Envelope frame;
+  frame.set_version(kProtocolVersion);
+  frame.mutable_batch()->add_envelopes(Exec(1, "a"));
+  frame.mutable_batch()->add_envelopes(Encode(nested));
+  frame.mutable_batch()->add_envelopes("\xff");  // does not parse
+  frame.mutable_batch()->add_envelopes(Exec(2, "b"));
+  ScratchEnvelope inner;
+  std::vector<uint64_t> handled;
+  std::vector<std::string> dropped;
+  int taken = Unbatch(
+      frame, "", inner,
+      [&](v1::Envelope& e, std::string_view bytes) {
+        handled.push_back(e.correlation_id());
+        EXPECT_EQ(bytes, Exec(e.correlation_id(), e.exec_request().key()));
+      },
+      [&](const absl::Status& why) { dropped.push_back(std::string(why.message())); },
+      [] { return false; });
+  EXPECT_EQ(taken, 4);
+  EXPECT_THAT(handled, ::testing::ElementsAre(1, 2));
+  EXPECT_THAT(dropped, ::testing::ElementsAre("nested batch", ::testing::HasSubstr("parse")));
+}
+
+TEST(UnbatchTest, ALoneEnvelopeIsHandedAsItselfAndStopEndsABatch) {
+  std::string bytes = Exec(5, "k");
+  absl::StatusOr<v1::Envelope> lone = Decode(bytes);
+  ASSERT_THAT(lone, IsOk());
+  ScratchEnvelope inner;
+  int calls = 0;
+  EXPECT_EQ(Unbatch(
+                *lone, bytes, inner,
+                [&](v1::Envelope& e, std::string_view b) {
+                  ++calls;
+                  EXPECT_EQ(e.correlation_id(), 5u);
+                  EXPECT_EQ(b, bytes);
+                },
+                [](const absl::Status&) { ADD_FAILURE(); }, [] { return false; }),
+            1);
+  BatchWriter writer;
+  for (int i = 1; i <= 3; ++i) writer.Add(Exec(i, "k"));
+  absl::StatusOr<v1::Envelope> batch = Decode(writer.Frame());
+  ASSERT_THAT(batch, IsOk());
+  EXPECT_EQ(Unbatch(
+                *batch, writer.Frame(), inner, [&](v1::Envelope&, std::string_view) { ++calls; },
+                [](const absl::Status&) {}, [&] { return calls >= 2; }),
+            1);  // stopped after the first of the batch
+  EXPECT_EQ(calls, 2);
+}
+
 }  // namespace
 }  // namespace arbor::wire

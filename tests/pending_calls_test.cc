@@ -153,6 +153,20 @@ TEST_F(PendingCallsTest, ManyAnsweredCallsLeaveDeadlinesExact) {
   EXPECT_EQ(calls_.NextDeadline(), std::nullopt);
 }
 
+TEST_F(PendingCallsTest, ALongDeadlineAmongShortOnesKeepsTheOrder) {
+  // 1 s calls after a 5 s one go out of order; all still expire earliest first.
+  calls_.Add(At(5000), 1, Record("create"));
+  calls_.Add(At(1000), 1, Record("a"));
+  calls_.Add(At(1001), 1, Record("b"));
+  calls_.Add(At(6000), 1, Record("late"));
+  calls_.Add(At(1002), 1, Record("c"));
+  EXPECT_EQ(calls_.NextDeadline(), At(1000));
+  EXPECT_EQ(calls_.Expire(At(5500)), 4);
+  EXPECT_THAT(log_, ElementsAre("a:DEADLINE_EXCEEDED", "b:DEADLINE_EXCEEDED",
+                                "c:DEADLINE_EXCEEDED", "create:DEADLINE_EXCEEDED"));
+  EXPECT_EQ(calls_.NextDeadline(), At(6000));
+}
+
 TEST_F(PendingCallsTest, FailIfResolvesEveryMatchingTargetOnce) {
   calls_.Add(At(1000), 1, Record("n1"));
   calls_.Add(At(1000), 2, Record("n2a"));

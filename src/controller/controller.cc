@@ -78,12 +78,7 @@ absl::Status Controller::Setup() {
   if (!options_.listen.empty()) RETURN_IF_ERROR(StartClientEndpoint());
   // The calls of one turn go out together; a failed send resolves its calls,
   // whose answers may start more (Drive).
-  loop_.AddBeforeWait([this] {
-    while (!root_batches_.empty()) {
-      FlushRoots();
-      Drive();
-    }
-  });
+  loop_.AddBeforeWait([this] { FlushRoots(); });
   UpdateStdinInterest();
   return absl::OkStatus();
 }
@@ -196,34 +191,32 @@ void Controller::Print(const std::string& line) {
 // ---- frames from the tree ----
 
 void Controller::OnChildrenReadable() {
-  for (int i = 0; i < options_.receive_batch; ++i) {
+  // Bounded by envelopes, batched or not: the other sockets and the timers get
+  // their turn.
+  for (int taken = 0; taken < options_.receive_batch;) {
     auto got = children_->Receive(frames_);
     if (!got.ok() || !*got) return;
     int64_t from = -1;
     if (frames_.size() != 2 || !absl::SimpleAtoi(frames_[0], &from) || !IsWorkerId(from)) {
+      ++taken;
       ++stats_.dropped_frames;
       continue;
     }
-    auto envelope = wire::Decode(frames_[1]);
-    if (!envelope.ok()) {
+    v1::Envelope& frame = scratch_.Fresh();
+    if (absl::Status decoded = wire::DecodeInto(frames_[1], frame); !decoded.ok()) {
+      ++taken;
       ++stats_.dropped_frames;
-      log_.Debug("dropped a frame from node %d: %s", from, envelope.status().ToString());
+      log_.Debug("dropped a frame from node %d: %s", from, decoded.ToString());
       continue;
     }
-    if (!envelope->has_batch()) {
-      OnEnvelope(from, *envelope);
-      continue;
-    }
-    for (const std::string& bytes : envelope->batch().envelopes()) {
-      auto inner = wire::Decode(bytes);
-      if (inner.ok() && inner->has_batch()) inner = absl::InvalidArgumentError("nested batch");
-      if (!inner.ok()) {
-        ++stats_.dropped_frames;
-        log_.Debug("dropped an envelope from node %d: %s", from, inner.status().ToString());
-        continue;
-      }
-      OnEnvelope(from, *inner);
-    }
+    taken += wire::Unbatch(
+        frame, frames_[1], inner_,
+        [this, from](v1::Envelope& envelope, std::string_view) { OnEnvelope(from, envelope); },
+        [this, from](const absl::Status& why) {
+          ++stats_.dropped_frames;
+          log_.Debug("dropped an envelope from node %d: %s", from, why.ToString());
+        },
+        [] { return false; });
   }
 }
 
@@ -464,72 +457,6 @@ void Controller::BeginShutdown() {
     log_.Debug("%d workers still running: SIGKILL", workers_->live());
     workers_->KillAll();
   });
-}
-
-// ---- sending ----
-
-std::string Controller::EndpointOf(NodeId id) const {
-  if (id == kControllerId) return endpoint_;
-  const tree::Node* node = topology_.Find(id);
-  return node == nullptr ? std::string() : node->endpoint;
-}
-
-absl::Status Controller::SendToRoot(NodeId root, v1::Envelope& envelope) {
-  FlushRoot(root);  // after the calls batched for it: order is kept
-  std::string id = absl::StrCat(root);  // short: no allocation
-  wire::EncodeTo(envelope, send_buffer_);
-  return children_->Send({std::string_view(id), std::string_view(send_buffer_)});
-}
-
-absl::Status Controller::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
-                                  absl::Time deadline) {
-  tree::Topology::Path route = topology_.Route(target);
-  if (route.empty()) return absl::NotFoundError("no route");
-  envelope.set_target(target);
-  envelope.clear_route();
-  for (size_t i = 1; i < route.size(); ++i) envelope.add_route(route[i]);
-  wire::StampDeadline(envelope, deadline, MonoNow());
-  ++stats_.sent;
-  // Batched with the other calls to this root this turn (FlushRoot): a failed
-  // send fails each of them.
-  wire::EncodeTo(envelope, send_buffer_);
-  RootBatch& batch = root_batches_[route[0]];
-  batch.writer.Add(send_buffer_);
-  batch.calls.push_back(call);
-  if (batch.writer.full()) FlushRoot(route[0]);
-  return absl::OkStatus();
-}
-
-void Controller::FlushRoot(NodeId root) {
-  auto it = root_batches_.find(root);
-  if (it == root_batches_.end() || it->second.writer.empty()) return;
-  RootBatch batch = std::move(it->second);
-  root_batches_.erase(it);
-  std::string id = absl::StrCat(root);
-  absl::Status sent = children_->Send({std::string_view(id), batch.writer.Frame()});
-  if (sent.ok()) return;
-  absl::Status failed = absl::UnavailableError(sent.message());
-  for (CallId call : batch.calls) {
-    log_.Debug("call %d to node %d not sent: %s", call, root, sent.ToString());
-    pending_.Resolve(call, failed);
-  }
-}
-
-void Controller::FlushRoots() {
-  // Resolving a failed call may start others: until nothing is left.
-  while (!root_batches_.empty()) FlushRoot(root_batches_.begin()->first);
-}
-
-void Controller::Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
-                      rpc::PendingCalls::Callback callback) {
-  absl::Time deadline = MonoNow() + timeout;
-  CallId id = pending_.Add(deadline, target, std::move(callback));
-  request.set_correlation_id(id);
-  absl::Status sent = SendDown(target, id, request, deadline);
-  if (!sent.ok()) {
-    log_.Debug("call %d to node %d not sent: %s", id, target, sent.ToString());
-    pending_.Resolve(id, sent);
-  }
 }
 
 }  // namespace arbor::controller

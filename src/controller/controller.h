@@ -121,14 +121,17 @@ class Controller : public Operations {
   void Notify(NodeId id, v1::NodeEventKind kind, int64_t pid);
 
   // ---- sending ----
-  // Registers a call to `target` and sends it down its route. A send that fails
-  // resolves the call at once (UNAVAILABLE).
+  // Registers a call to `target` and queues it on its route's first hop (sent
+  // when the loop turn ends). No route: resolved at once (NOT_FOUND); a send
+  // that fails: resolved UNAVAILABLE before the loop waits (FlushRoots).
   void Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
             rpc::PendingCalls::Callback callback);
   // Queues call `call` to `target` on its root's batch (sent when the loop turn
-  // ends, FlushRoot); NOT_FOUND when there is no route.
+  // ends, or at 16 envelopes); NOT_FOUND when there is no route.
   absl::Status SendDown(NodeId target, CallId call, v1::Envelope& envelope, absl::Time deadline);
+  // Sends the root's batch; calls in a batch that fails go to unsent_.
   void FlushRoot(NodeId root);
+  // Every batch, then resolves the unsent calls (and drives what that starts).
   void FlushRoots();
   absl::Status SendToRoot(NodeId root, v1::Envelope& envelope);
   std::string EndpointOf(NodeId id) const;
@@ -185,6 +188,9 @@ class Controller : public Operations {
     std::vector<CallId> calls;
   };
   absl::flat_hash_map<NodeId, RootBatch> root_batches_;
+  std::vector<std::pair<CallId, absl::Status>> unsent_;  // resolved by FlushRoots
+  wire::ScratchEnvelope scratch_;  // each frame from the tree is decoded here
+  wire::ScratchEnvelope inner_;    // each envelope of a batch
 };
 
 }  // namespace arbor::controller

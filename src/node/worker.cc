@@ -96,34 +96,27 @@ void Worker::OnHeartbeatTimer() {
 }
 
 void Worker::OnParentReadable() {
-  // Bounded batch: the children's socket and the timers get their turn.
-  for (int i = 0; i < options_.receive_batch && parent_.has_value(); ++i) {
+  // Bounded by envelopes, batched or not: the children's socket and the timers
+  // get their turn. Nothing more is read once exiting.
+  auto stop = [this] { return !parent_.has_value() || loop_.stopped(); };
+  for (int taken = 0; taken < options_.receive_batch && !stop();) {
     auto got = parent_->Receive(frames_);
     if (!got.ok() || !*got) return;
     if (frames_.size() != 1) {
+      ++taken;
       CountDropped("parent frame count");
       continue;
     }
-    v1::Envelope& envelope = scratch_.Fresh();
-    if (absl::Status decoded = wire::DecodeInto(frames_[0], envelope); !decoded.ok()) {
+    v1::Envelope& frame = scratch_.Fresh();
+    if (absl::Status decoded = wire::DecodeInto(frames_[0], frame); !decoded.ok()) {
+      ++taken;
       CountDropped(std::string(decoded.message()));
       continue;
     }
-    if (!envelope.has_batch()) {
-      OnParentEnvelope(envelope);
-      continue;
-    }
-    for (const std::string& bytes : envelope.batch().envelopes()) {
-      if (!parent_.has_value() || loop_.stopped()) break;
-      v1::Envelope& inner = inner_.Fresh();
-      absl::Status decoded = wire::DecodeInto(bytes, inner);
-      if (decoded.ok() && inner.has_batch()) decoded = absl::InvalidArgumentError("nested batch");
-      if (!decoded.ok()) {
-        CountDropped(std::string(decoded.message()));
-        continue;
-      }
-      OnParentEnvelope(inner);
-    }
+    taken += wire::Unbatch(
+        frame, frames_[0], inner_,
+        [this](v1::Envelope& envelope, std::string_view) { OnParentEnvelope(envelope); },
+        [this](const absl::Status& why) { CountDropped(std::string(why.message())); }, stop);
   }
 }
 
@@ -278,38 +271,32 @@ void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
 }
 
 void Worker::OnChildReadable() {
-  for (int i = 0; i < options_.receive_batch; ++i) {
+  auto stop = [this] { return loop_.stopped(); };
+  for (int taken = 0; taken < options_.receive_batch && !stop();) {
     auto got = children_->Receive(frames_);
     if (!got.ok() || !*got) return;
     int64_t child = -1;
     if (frames_.size() != 2 || !absl::SimpleAtoi(frames_[0], &child) || !IsWorkerId(child)) {
+      ++taken;
       CountDropped("child frame shape");
       continue;
     }
-    v1::Envelope& envelope = scratch_.Fresh();
-    if (absl::Status decoded = wire::DecodeInto(frames_[1], envelope); !decoded.ok()) {
+    v1::Envelope& frame = scratch_.Fresh();
+    if (absl::Status decoded = wire::DecodeInto(frames_[1], frame); !decoded.ok()) {
+      ++taken;
       CountDropped(std::string(decoded.message()));
       continue;
     }
-    if (!envelope.has_batch()) {
-      OnChildEnvelope(child, envelope, frames_[1]);
-      continue;
-    }
-    for (const std::string& bytes : envelope.batch().envelopes()) {
-      if (loop_.stopped()) break;
-      v1::Envelope& inner = inner_.Fresh();
-      absl::Status decoded = wire::DecodeInto(bytes, inner);
-      if (decoded.ok() && inner.has_batch()) decoded = absl::InvalidArgumentError("nested batch");
-      if (!decoded.ok()) {
-        CountDropped(std::string(decoded.message()));
-        continue;
-      }
-      OnChildEnvelope(child, inner, bytes);
-    }
+    taken += wire::Unbatch(
+        frame, frames_[1], inner_,
+        [this, child](v1::Envelope& envelope, std::string_view bytes) {
+          OnChildEnvelope(child, envelope, bytes);
+        },
+        [this](const absl::Status& why) { CountDropped(std::string(why.message())); }, stop);
   }
 }
 
-void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, const std::string& bytes) {
+void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, std::string_view bytes) {
   absl::Time now = loop_.now();
   if (envelope.has_hello() && envelope.hello().id() == child) {
     // Our own (new or re-created or adopted) child: watch it, give it our period.
@@ -374,114 +361,6 @@ void Worker::ApplyHeartbeat(absl::Duration interval) {
   if (interval > absl::ZeroDuration()) {
     heartbeat_timer_ = loop_.ScheduleAt(now + interval, [this] { OnHeartbeatTimer(); });
   }
-}
-
-// ---- sending ----
-
-void Worker::SendUp(v1::Envelope& envelope) {
-  wire::EncodeTo(envelope, send_buffer_);
-  SendUpBytes(send_buffer_);
-}
-
-absl::Status Worker::SendToChild(NodeId child, std::string_view bytes) {
-  FlushDown(child);  // after the requests batched for it: order is kept
-  std::string id = absl::StrCat(child);  // its routing id
-  return children_->Send({std::string_view(id), bytes});
-}
-
-void Worker::FlushDown(NodeId child) {
-  auto it = down_.find(child);
-  if (it == down_.end() || it->second.writer.empty()) return;
-  DownBatch batch = std::move(it->second);
-  down_.erase(it);
-  std::string id = absl::StrCat(child);
-  absl::Status sent = children_->Send({std::string_view(id), batch.writer.Frame()});
-  if (sent.ok()) return;
-  for (const auto& [correlation_id, target] : batch.calls) {
-    ReplyError(correlation_id, target, absl::StatusCode::kUnavailable,
-               absl::StrCat("node ", child, " is unreachable from node ", options_.id));
-  }
-}
-
-void Worker::FlushUp() {
-  if (up_.empty() || !parent_.has_value()) return;
-  absl::Status sent = parent_->Send(up_.Frame());
-  // A full queue to a frozen parent: the messages are lost and their calls time out.
-  if (!sent.ok()) log_.Debug("send up failed: %s", sent.ToString());
-  up_.Clear();
-}
-
-void Worker::FlushBatches() {
-  while (!down_.empty()) FlushDown(down_.begin()->first);  // failures add replies up
-  FlushUp();
-}
-
-void Worker::SendToChildren(const v1::Envelope& envelope) {
-  std::string bytes = wire::Encode(envelope);
-  for (NodeId child : children_known_) SendToChild(child, bytes).IgnoreError();
-}
-
-void Worker::SendUpBytes(const std::string& bytes) {
-  if (!parent_.has_value()) return;
-  up_.Add(bytes);  // sent when the loop turn ends (FlushUp), in order
-  if (up_.full()) FlushUp();
-}
-
-void Worker::ReplyError(const v1::Envelope& request, absl::StatusCode code,
-                        const std::string& message) {
-  ReplyError(request.correlation_id(), request.target(), code, message);
-}
-
-void Worker::ReplyError(uint64_t correlation_id, NodeId target, absl::StatusCode code,
-                        const std::string& message) {
-  v1::Envelope reply;
-  reply.set_correlation_id(correlation_id);
-  reply.set_target(target);
-  reply.mutable_error()->set_code(static_cast<int32_t>(code));
-  reply.mutable_error()->set_message(message);
-  SendUp(reply);
-}
-
-void Worker::SendHello() {
-  v1::Envelope hello;
-  hello.set_target(options_.id);
-  v1::Hello* h = hello.mutable_hello();
-  h->set_id(options_.id);
-  h->set_pid(getpid());
-  h->set_endpoint(endpoint_);
-  h->set_parent(parent_->parent());
-  SendUp(hello);
-}
-
-void Worker::ReportLink(NodeId child, bool up) {
-  log_.Debug("link to child %d is %s", child, up ? "up" : "down");
-  v1::Envelope state;
-  state.set_target(options_.id);
-  v1::LinkState* s = state.mutable_link_state();
-  s->set_id(child);
-  s->set_up(up);
-  s->set_reporter(options_.id);
-  SendUp(state);
-}
-
-void Worker::CountDropped(const std::string& why) {
-  log_.Debug("dropped a frame: %s", why);
-  ++dropped_unreported_;
-  if (drop_flush_scheduled_) return;
-  // One notice per 100 ms at most, however fast garbage arrives.
-  drop_flush_scheduled_ = true;
-  loop_.ScheduleAfter(options_.drop_notice_interval, [this] { FlushDropped(); });
-}
-
-void Worker::FlushDropped() {
-  drop_flush_scheduled_ = false;
-  if (dropped_unreported_ == 0) return;
-  v1::Envelope notice;
-  notice.set_target(options_.id);
-  notice.mutable_frame_dropped()->set_node(options_.id);
-  notice.mutable_frame_dropped()->set_count(dropped_unreported_);
-  dropped_unreported_ = 0;
-  SendUp(notice);
 }
 
 }  // namespace arbor::node

@@ -75,7 +75,7 @@ class Worker {
   void OnHeartbeatTimer();
 
   void OnParentEnvelope(v1::Envelope& envelope);
-  void OnChildEnvelope(NodeId child, v1::Envelope& envelope, const std::string& bytes);
+  void OnChildEnvelope(NodeId child, v1::Envelope& envelope, std::string_view bytes);
   void Execute(v1::Envelope& request);
   void Forward(v1::Envelope& request, absl::Time deadline);
   void ApplyHeartbeat(absl::Duration interval);
@@ -85,7 +85,7 @@ class Worker {
   void Exit(int code, int linger_ms);
 
   void SendUp(v1::Envelope& envelope);
-  void SendUpBytes(const std::string& bytes);
+  void SendUpBytes(std::string_view bytes);
   // Non-blocking; UNAVAILABLE when `child` is not connected, RESOURCE_EXHAUSTED
   // when its queue is full.
   absl::Status SendToChild(NodeId child, std::string_view bytes);

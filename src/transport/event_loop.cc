@@ -97,6 +97,8 @@ void EventLoop::Run() {
     // before it judges anyone silent.
     RunDueTimers();
   }
+  // What the last turn queued still goes out (a worker exiting mid-turn).
+  for (Callback& hook : before_wait_) hook();
 }
 
 }  // namespace arbor::transport

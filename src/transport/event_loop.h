@@ -45,7 +45,8 @@ class EventLoop {
   void Stop() { running_ = false; }
 
   // Runs `hook` each time the loop is about to wait (after the handlers and
-  // timers of one turn): where batched sends are flushed.
+  // timers of one turn), and once more when Run ends: where batched sends are
+  // flushed.
   void AddBeforeWait(Callback hook) { before_wait_.push_back(std::move(hook)); }
   bool stopped() const { return !running_; }
 

@@ -56,4 +56,27 @@ void BatchWriter::Clear() {
   first_size_ = 0;
 }
 
+int Unbatch(v1::Envelope& frame, std::string_view bytes, ScratchEnvelope& inner,
+            absl::FunctionRef<void(v1::Envelope&, std::string_view)> handle,
+            absl::FunctionRef<void(const absl::Status&)> drop, absl::FunctionRef<bool()> stop) {
+  if (!frame.has_batch()) {
+    handle(frame, bytes);
+    return 1;
+  }
+  int taken = 0;
+  for (const std::string& element : frame.batch().envelopes()) {
+    if (stop()) break;
+    ++taken;
+    v1::Envelope& envelope = inner.Fresh();
+    absl::Status decoded = DecodeInto(element, envelope);
+    if (decoded.ok() && envelope.has_batch()) decoded = absl::InvalidArgumentError("nested batch");
+    if (!decoded.ok()) {
+      drop(decoded);
+      continue;
+    }
+    handle(envelope, element);
+  }
+  return taken;
+}
+
 }  // namespace arbor::wire

@@ -9,6 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "arbor/v1/arbor.pb.h"
+#include "wire/scratch.h"
+
 namespace arbor::wire {
 
 // A batch frame larger than this is sent at once (well under ZMQ_MAXMSGSIZE).
@@ -42,6 +47,15 @@ class BatchWriter {
   size_t first_offset_ = 0;  // where the first envelope's bytes start
   size_t first_size_ = 0;
 };
+
+// The receiving side. `frame` is a decoded, validated envelope and `bytes` its
+// frame. Calls `handle(envelope, its bytes)` for the frame itself when it is
+// not a batch, else for each envelope inside, decoded into `inner` (valid until
+// the next one); `drop(why)` for one that does not decode or is itself a
+// batch. Stops early once `stop()` is true. Returns how many envelopes it took.
+int Unbatch(v1::Envelope& frame, std::string_view bytes, ScratchEnvelope& inner,
+            absl::FunctionRef<void(v1::Envelope&, std::string_view)> handle,
+            absl::FunctionRef<void(const absl::Status&)> drop, absl::FunctionRef<bool()> stop);
 
 }  // namespace arbor::wire
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
+#include "wire/batch.h"
 
 namespace arbor::wire {
 namespace {
@@ -64,7 +65,11 @@ absl::Status ValidateBody(const v1::Envelope& e) {
       if (e.error().code() <= 0 || e.error().code() > 16) return Invalid("bad status code");
       return absl::OkStatus();
     case v1::Envelope::kBatch:
+      // No honest writer sends more (wire/batch.h): a bigger one is a flood.
       if (e.batch().envelopes_size() == 0) return Invalid("empty batch");
+      if (static_cast<size_t>(e.batch().envelopes_size()) > kMaxBatchCount) {
+        return Invalid("batch too large");
+      }
       return absl::OkStatus();
     case v1::Envelope::kFrameDropped:
       if (!IsWorkerId(e.frame_dropped().node())) return Invalid("id out of range");

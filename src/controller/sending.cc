@@ -1,0 +1,88 @@
+// Controller: sending down the tree — routes, the per-root batches of calls
+// (wire/batch.h) and the calls whose send failed.
+#include "controller/controller.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "wire/codec.h"
+#include "wire/deadline.h"
+
+namespace arbor::controller {
+
+// ---- sending ----
+
+std::string Controller::EndpointOf(NodeId id) const {
+  if (id == kControllerId) return endpoint_;
+  const tree::Node* node = topology_.Find(id);
+  return node == nullptr ? std::string() : node->endpoint;
+}
+
+absl::Status Controller::SendToRoot(NodeId root, v1::Envelope& envelope) {
+  FlushRoot(root);  // after the calls batched for it: order is kept
+  std::string id = absl::StrCat(root);  // short: no allocation
+  wire::EncodeTo(envelope, send_buffer_);
+  return children_->Send({std::string_view(id), std::string_view(send_buffer_)});
+}
+
+absl::Status Controller::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
+                                  absl::Time deadline) {
+  tree::Topology::Path route = topology_.Route(target);
+  if (route.empty()) return absl::NotFoundError("no route");
+  envelope.set_target(target);
+  envelope.clear_route();
+  for (size_t i = 1; i < route.size(); ++i) envelope.add_route(route[i]);
+  wire::StampDeadline(envelope, deadline, MonoNow());
+  ++stats_.sent;
+  // Batched with the other calls to this root this turn (FlushRoot): a failed
+  // send fails each of them.
+  wire::EncodeTo(envelope, send_buffer_);
+  RootBatch& batch = root_batches_[route[0]];
+  batch.writer.Add(send_buffer_);
+  batch.calls.push_back(call);
+  if (batch.writer.full()) FlushRoot(route[0]);
+  return absl::OkStatus();
+}
+
+void Controller::FlushRoot(NodeId root) {
+  auto it = root_batches_.find(root);
+  if (it == root_batches_.end() || it->second.writer.empty()) return;
+  RootBatch& batch = it->second;
+  std::string id = absl::StrCat(root);
+  absl::Status sent = children_->Send({std::string_view(id), batch.writer.Frame()});
+  if (!sent.ok()) {
+    // Resolved by FlushRoots, never here: callers of SendDown and SendToRoot
+    // hold state that a callback could change.
+    log_.Debug("%d calls to node %d not sent: %s", batch.calls.size(), root, sent.ToString());
+    for (CallId call : batch.calls) unsent_.push_back({call, sent});
+  }
+  batch.writer.Clear();  // the buffers stay for the next turn
+  batch.calls.clear();
+}
+
+void Controller::FlushRoots() {
+  // Resolving an unsent call may start others: until nothing is left.
+  while (true) {
+    for (auto& [root, batch] : root_batches_) FlushRoot(root);
+    if (unsent_.empty()) return;
+    std::vector<std::pair<CallId, absl::Status>> unsent;
+    unsent.swap(unsent_);
+    for (auto& [call, status] : unsent) {
+      pending_.Resolve(call, absl::UnavailableError(status.message()));
+    }
+    Drive();
+  }
+}
+
+void Controller::Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
+                      rpc::PendingCalls::Callback callback) {
+  absl::Time deadline = MonoNow() + timeout;
+  CallId id = pending_.Add(deadline, target, std::move(callback));
+  request.set_correlation_id(id);
+  absl::Status sent = SendDown(target, id, request, deadline);
+  if (!sent.ok()) {
+    log_.Debug("call %d to node %d not sent: %s", id, target, sent.ToString());
+    pending_.Resolve(id, sent);
+  }
+}
+
+}  // namespace arbor::controller
