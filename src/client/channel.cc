@@ -62,7 +62,7 @@ Channel::Channel(std::unique_ptr<transport::Context> context, transport::Socket 
 
 Channel::~Channel() { Close(); }
 
-void Channel::Submit(Call call) {
+void Channel::Submit(Call&& call) {
   bool queued = false;
   bool notify = false;
   bool direct = false;
@@ -129,11 +129,11 @@ void Channel::OnWakeup() {
   ArmTimer();
 }
 
-void Channel::Send(Call call) {
+void Channel::Send(Call&& call) {
   // Counted before the caller hears of it, so a resolved future's counters are
   // up to date. A reply is an envelope; only local outcomes are errors.
   rpc::PendingCalls::Callback on_reply = [this, done = std::move(call.on_reply)](
-                                             absl::StatusOr<v1::Envelope> reply) mutable {
+                                             absl::StatusOr<v1::Envelope>&& reply) mutable {
     std::atomic<uint64_t>& counter = reply.ok() ? counters_.answered
                                      : absl::IsDeadlineExceeded(reply.status())
                                          ? counters_.timed_out
@@ -150,14 +150,14 @@ void Channel::Send(Call call) {
     // Once answered it is forgotten: done (OK, NOT_FOUND), or — if the unwatch
     // failed — its next event sends a fresh one.
     on_reply = [this, watch, done = std::move(on_reply)](
-                   absl::StatusOr<v1::Envelope> reply) mutable {
+                   absl::StatusOr<v1::Envelope>&& reply) mutable {
       stray_watches_.erase(watch);
       done(std::move(reply));
     };
   } else if (call.request.has_watch_request()) {
     // The watch goes live with its confirmation, before the caller hears of it.
     on_reply = [this, done = std::move(on_reply),
-                on_event = std::move(call.on_event)](absl::StatusOr<v1::Envelope> reply) mutable {
+                on_event = std::move(call.on_event)](absl::StatusOr<v1::Envelope>&& reply) mutable {
       if (reply.ok() && ReplyStatus(*reply).ok()) {
         watches_.emplace(reply->correlation_id(), std::move(on_event));
       }

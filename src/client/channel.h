@@ -62,7 +62,7 @@ class Channel {
   // Thread-safe. Queues `call` for the I/O thread, which gives it the next
   // correlation id (monotonic from 1) and sends it; made on the I/O thread
   // (from a callback), it is sent at once.
-  void Submit(Call call);
+  void Submit(Call&& call);
 
   // Thread-safe and idempotent. Resolves every queued and pending call with
   // CANCELLED (on the I/O thread), drops the watches, stops the thread and
@@ -81,7 +81,7 @@ class Channel {
   void OnSocketReadable();
   void OnReply(const std::string& frame);
   void OnEvent(const v1::Envelope& envelope);
-  void Send(Call call);
+  void Send(Call&& call);
   void SendStrayUnwatch(WatchId id);
   void CancelEverything(std::vector<Call> queued);
   void ArmTimer();

@@ -27,7 +27,7 @@ std::future<Result> AsFuture(Start start) {
 template <typename Result>
 absl::AnyInvocable<void(absl::StatusOr<v1::Envelope>)> Converting(
     Result (*convert)(const Reply&), absl::AnyInvocable<void(Result)> done) {
-  return [convert, done = std::move(done)](absl::StatusOr<v1::Envelope> reply) mutable {
+  return [convert, done = std::move(done)](absl::StatusOr<v1::Envelope>&& reply) mutable {
     done(convert(reply));
   };
 }
@@ -66,7 +66,7 @@ void Client::Close() { channel_->Close(); }
 
 ClientCounters Client::counters() const { return channel_->counters(); }
 
-void Client::Start(v1::Envelope request, Kind kind, const CallOptions& options,
+void Client::Start(v1::Envelope&& request, Kind kind, const CallOptions& options,
                    absl::AnyInvocable<void(absl::StatusOr<v1::Envelope>)> on_reply,
                    EventCallback on_event) {
   absl::Time now = MonoNow();

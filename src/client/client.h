@@ -129,7 +129,7 @@ class Client {
 
   // Stamps the call's budget and local deadline, and hands it to the channel;
   // `on_reply` gets the reply envelope or the local failure.
-  void Start(v1::Envelope request, Kind kind, const CallOptions& options,
+  void Start(v1::Envelope&& request, Kind kind, const CallOptions& options,
              absl::AnyInvocable<void(absl::StatusOr<v1::Envelope>)> on_reply,
              EventCallback on_event = nullptr);
 

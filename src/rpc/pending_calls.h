@@ -29,7 +29,7 @@ class PendingCalls {
 
   // Resolves `id` with `result`. False (and nothing runs) when `id` is unknown:
   // already resolved, expired, or never issued — a late reply.
-  bool Resolve(CallId id, absl::StatusOr<v1::Envelope> result);
+  bool Resolve(CallId id, absl::StatusOr<v1::Envelope>&& result);
 
   // Resolves every call whose deadline is <= now with DEADLINE_EXCEEDED, earliest
   // first; returns how many.
