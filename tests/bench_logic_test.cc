@@ -81,14 +81,6 @@ TEST(ProcStatsTest, SmapsRollupAddsCleanAndDirtyPrivatePages) {
   EXPECT_FALSE(ParseSmapsRollup("").has_value());
 }
 
-TEST(ProcStatsTest, CpuTicksCountFieldsAfterTheLastParenthesis) {
-  // A command name with spaces and ") " in it must not shift the fields.
-  std::string stat = "42 (a) b (c) S 1 42 42 0 -1 4194560 100 0 0 0 17 5 0 0 20 0 1 0 9 0 0\n";
-  EXPECT_EQ(ParseCpuTicks(stat), std::optional<uint64_t>(22));
-  EXPECT_FALSE(ParseCpuTicks("42 (x) S 1 2").has_value());
-  EXPECT_FALSE(ParseCpuTicks("no parenthesis").has_value());
-}
-
 TEST(ProcStatsTest, ReadsThisProcess) {
   EXPECT_GT(ReadMemory(getpid()).value_or(Memory{}).rss_kib, 0);
   EXPECT_TRUE(CpuSeconds(getpid()).has_value());

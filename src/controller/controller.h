@@ -129,7 +129,7 @@ class Controller : public Operations {
   // Queues call `call` to `target` on its root's batch (sent when the loop turn
   // ends, or at 16 envelopes); NOT_FOUND when there is no route.
   absl::Status SendDown(NodeId target, CallId call, v1::Envelope& envelope, absl::Time deadline);
-  // Sends the root's batch; calls in a batch that fails go to unsent_.
+  // Sends the root's batch now (SendBatch).
   void FlushRoot(NodeId root);
   // Every batch, then resolves the unsent calls (and drives what that starts).
   void FlushRoots();
@@ -189,6 +189,8 @@ class Controller : public Operations {
   };
   absl::flat_hash_map<NodeId, RootBatch> root_batches_;
   std::vector<std::pair<CallId, absl::Status>> unsent_;  // resolved by FlushRoots
+  // Sends `batch` to `root` and empties it; failed calls go to unsent_.
+  void SendBatch(NodeId root, RootBatch& batch);
   wire::ScratchEnvelope scratch_;  // each frame from the tree is decoded here
   wire::ScratchEnvelope inner_;    // each envelope of a batch
 };

@@ -45,8 +45,11 @@ absl::Status Controller::SendDown(NodeId target, CallId call, v1::Envelope& enve
 
 void Controller::FlushRoot(NodeId root) {
   auto it = root_batches_.find(root);
-  if (it == root_batches_.end() || it->second.writer.empty()) return;
-  RootBatch& batch = it->second;
+  if (it != root_batches_.end()) SendBatch(root, it->second);
+}
+
+void Controller::SendBatch(NodeId root, RootBatch& batch) {
+  if (batch.writer.empty()) return;
   std::string id = absl::StrCat(root);
   absl::Status sent = children_->Send({std::string_view(id), batch.writer.Frame()});
   if (!sent.ok()) {
@@ -62,7 +65,7 @@ void Controller::FlushRoot(NodeId root) {
 void Controller::FlushRoots() {
   // Resolving an unsent call may start others: until nothing is left.
   while (true) {
-    for (auto& [root, batch] : root_batches_) FlushRoot(root);
+    for (auto& [root, batch] : root_batches_) SendBatch(root, batch);
     if (unsent_.empty()) return;
     std::vector<std::pair<CallId, absl::Status>> unsent;
     unsent.swap(unsent_);

@@ -140,6 +140,8 @@ class Worker {
     std::vector<std::pair<uint64_t, NodeId>> calls;  // correlation id, target
   };
   absl::flat_hash_map<NodeId, DownBatch> down_;
+  // Sends `batch` to `child` and empties it; a failed send answers each call.
+  void SendBatch(NodeId child, DownBatch& batch);
   wire::BatchWriter up_;  // everything for the parent this turn
 };
 

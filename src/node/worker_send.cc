@@ -24,12 +24,15 @@ absl::Status Worker::SendToChild(NodeId child, std::string_view bytes) {
 
 void Worker::FlushDown(NodeId child) {
   auto it = down_.find(child);
-  if (it == down_.end() || it->second.writer.empty()) return;
-  DownBatch& batch = it->second;  // answering below only touches up_
+  if (it != down_.end()) SendBatch(child, it->second);
+}
+
+void Worker::SendBatch(NodeId child, DownBatch& batch) {
+  if (batch.writer.empty()) return;
   std::string id = absl::StrCat(child);
   absl::Status sent = children_->Send({std::string_view(id), batch.writer.Frame()});
   if (!sent.ok()) {
-    for (const auto& [correlation_id, target] : batch.calls) {
+    for (const auto& [correlation_id, target] : batch.calls) {  // answering only touches up_
       ReplyError(correlation_id, target, absl::StatusCode::kUnavailable,
                  absl::StrCat("node ", child, " is unreachable from node ", options_.id));
     }
@@ -47,7 +50,7 @@ void Worker::FlushUp() {
 }
 
 void Worker::FlushBatches() {
-  for (auto& [child, batch] : down_) FlushDown(child);  // failures add replies up
+  for (auto& [child, batch] : down_) SendBatch(child, batch);  // failures add replies up
   FlushUp();
 }
 

@@ -3,10 +3,10 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include <fstream>
-#include <iterator>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "process/proc_stat.h"
 
 namespace arbor::process {
 
@@ -60,13 +60,8 @@ void WorkerPool::Kill(pid_t pid) {
 
 void WorkerPool::KillStopped() {
   for (auto& [pid, member] : children_) {
-    std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-    size_t paren = text.rfind(')');  // the command name may hold anything
-    if (paren != std::string::npos && paren + 2 < text.size() &&
-        (text[paren + 2] == 'T' || text[paren + 2] == 't')) {
-      member.child.Signal(SIGKILL);
-    }
+    std::optional<ProcStat> stat = ReadProcStat(pid);
+    if (stat && stat->stopped()) member.child.Signal(SIGKILL);
   }
 }
 

@@ -22,8 +22,4 @@ v1::Envelope& ScratchEnvelope::Fresh() {
   return *google::protobuf::Arena::CreateMessage<v1::Envelope>(arena_.get());
 }
 
-v1::Envelope& ScratchEnvelope::Also() {
-  return *google::protobuf::Arena::CreateMessage<v1::Envelope>(arena_.get());
-}
-
 }  // namespace arbor::wire

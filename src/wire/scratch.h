@@ -20,9 +20,6 @@ class ScratchEnvelope {
 
   // A new empty envelope; the one handed out before (and all it held) is gone.
   v1::Envelope& Fresh();
-  // Another empty envelope in the same arena (a reply to the one from Fresh),
-  // gone with it at the next Fresh.
-  v1::Envelope& Also();
 
  private:
   static constexpr size_t kBlockBytes = 8192;

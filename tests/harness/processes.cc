@@ -21,6 +21,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "process/proc_stat.h"
 
 namespace arbor::testing {
 namespace {
@@ -90,15 +91,8 @@ bool WaitNotRunning(pid_t pid, absl::Time deadline) {
 }
 
 pid_t ParentPid(pid_t pid) {
-  // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces or ')'.
-  std::string stat = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-  size_t close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close_paren + 1));
-  std::string state;
-  pid_t ppid = 0;
-  if (!(fields >> state >> ppid)) return 0;
-  return ppid;
+  std::optional<process::ProcStat> stat = process::ReadProcStat(pid);
+  return stat ? stat->ppid : 0;
 }
 
 std::vector<pid_t> ChildrenOf(pid_t pid) {
@@ -144,13 +138,11 @@ bool WaitAllThreadsStopped(pid_t pid, absl::Time deadline) {
     if (DIR* dir = opendir(tasks.c_str())) {
       while (dirent* entry = readdir(dir)) {
         if (entry->d_name[0] == '.') continue;
-        std::ifstream stat(tasks + "/" + entry->d_name + "/stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-        size_t paren = text.rfind(')');
-        if (paren == std::string::npos || paren + 2 >= text.size()) continue;
+        std::optional<process::ProcStat> stat =
+            process::ReadProcStat(tasks + "/" + entry->d_name + "/stat");
+        if (!stat) continue;
         ++seen;
-        char state = text[paren + 2];
-        if (state != 'T' && state != 't') all_stopped = false;
+        if (!stat->stopped()) all_stopped = false;
       }
       closedir(dir);
     }

@@ -1,13 +1,13 @@
 #include "tools/bench/arbor_load.h"
 
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "arbor/v1/arbor.pb.h"
 #include "wire/codec.h"
 
@@ -15,11 +15,6 @@ namespace arbor::bench {
 namespace {
 
 constexpr char kKey[] = "benchKey";
-
-double MicrosSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
-      .count();
-}
 
 }  // namespace
 
@@ -32,10 +27,10 @@ absl::StatusOr<std::vector<double>> LockStep(client::Client& client,
     NodeId target = targets[static_cast<size_t>(i / 2) % targets.size()];
     bool save = i % 2 == 0;
     int64_t value = i - (save ? 0 : 1);
-    auto start = std::chrono::steady_clock::now();
+    absl::Time start = MonoNow();
     absl::StatusOr<client::ExecResult> result =
         save ? client.Exec(target, kKey, value).get() : client.Exec(target, kKey).get();
-    samples.push_back(MicrosSince(start));
+    samples.push_back(absl::ToDoubleMicroseconds(MonoNow() - start));
     if (!result.ok()) {
       return absl::Status(result.status().code(),
                           absl::StrCat("exec on node ", target, ": ", result.status().message()));
@@ -88,7 +83,7 @@ absl::StatusOr<double> Throughput(client::Client& client, const std::vector<Node
       client.Exec(target, kKey, std::move(done));
     }
   };
-  auto start = std::chrono::steady_clock::now();
+  absl::Time start = MonoNow();
   for (int i = 0; i < in_flight; ++i) {
     std::optional<int> n;
     {
@@ -100,7 +95,7 @@ absl::StatusOr<double> Throughput(client::Client& client, const std::vector<Node
   }
   std::unique_lock<std::mutex> lock(mutex);
   finished.wait(lock, [&] { return outstanding == 0 && (issued >= calls || !failure.ok()); });
-  double seconds = MicrosSince(start) / 1e6;
+  double seconds = absl::ToDoubleSeconds(MonoNow() - start);
   if (!failure.ok()) return failure;
   return calls / seconds;
 }
@@ -113,7 +108,7 @@ LoadCount SteadyLoad(client::Client& client, const std::vector<NodeId>& targets,
   std::condition_variable finished;
   int outstanding = 0;
   std::atomic<uint64_t> issued{0};
-  auto stop_at = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(duration);
+  absl::Time stop_at = MonoNow() + duration;
   client::CallOptions options{call_timeout};
 
   std::function<void()> issue = [&] {
@@ -121,7 +116,7 @@ LoadCount SteadyLoad(client::Client& client, const std::vector<NodeId>& targets,
     NodeId target = targets[n % targets.size()];
     auto done = [&](absl::StatusOr<client::ExecResult> result) {
       // A cancelled call (closed client) ends the run: no re-issue, no recursion.
-      bool again = std::chrono::steady_clock::now() < stop_at && !absl::IsCancelled(result.status());
+      bool again = MonoNow() < stop_at && !absl::IsCancelled(result.status());
       {
         std::lock_guard<std::mutex> lock(mutex);
         if (result.ok()) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/strings.h"
+#include "process/proc_stat.h"
 
 namespace arbor::bench {
 
@@ -48,22 +49,6 @@ std::optional<Memory> ParseSmapsRollup(std::string_view text) {
   return memory;
 }
 
-std::optional<uint64_t> ParseCpuTicks(std::string_view stat) {
-  // Count fields after the last ')': the command name may hold anything.
-  size_t close = stat.rfind(')');
-  if (close == std::string_view::npos) return std::nullopt;
-  std::vector<absl::string_view> fields =
-      absl::StrSplit(Sv(stat.substr(close + 1)), ' ', absl::SkipEmpty());
-  // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
-  if (fields.size() < 13) return std::nullopt;
-  uint64_t utime = 0;
-  uint64_t stime = 0;
-  if (!absl::SimpleAtoi(fields[11], &utime) || !absl::SimpleAtoi(fields[12], &stime)) {
-    return std::nullopt;
-  }
-  return utime + stime;
-}
-
 std::optional<Memory> ReadMemory(pid_t pid) {
   std::optional<std::string> text = ReadFile(absl::StrCat("/proc/", pid, "/smaps_rollup"));
   if (!text) return std::nullopt;
@@ -71,11 +56,10 @@ std::optional<Memory> ReadMemory(pid_t pid) {
 }
 
 std::optional<double> CpuSeconds(pid_t pid) {
-  std::optional<std::string> text = ReadFile(absl::StrCat("/proc/", pid, "/stat"));
-  if (!text) return std::nullopt;
-  std::optional<uint64_t> ticks = ParseCpuTicks(*text);
-  if (!ticks) return std::nullopt;
-  return static_cast<double>(*ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::optional<process::ProcStat> stat = process::ReadProcStat(pid);
+  if (!stat) return std::nullopt;
+  return static_cast<double>(stat->utime_ticks + stat->stime_ticks) /
+         static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace arbor::bench

@@ -19,14 +19,11 @@ struct Memory {
 
 // The figures of a smaps_rollup text; nullopt without an Rss line.
 std::optional<Memory> ParseSmapsRollup(std::string_view text);
-// utime + stime, in clock ticks, of a /proc/PID/stat line (the command name may
-// hold spaces and parentheses); nullopt when malformed.
-std::optional<uint64_t> ParseCpuTicks(std::string_view stat);
 
 // From /proc/PID/smaps_rollup; nullopt when the process is gone.
 std::optional<Memory> ReadMemory(pid_t pid);
 
-// utime + stime in seconds (/proc/PID/stat); nullopt when the process is gone.
+// utime + stime in seconds (process::ReadProcStat); nullopt when the process is gone.
 std::optional<double> CpuSeconds(pid_t pid);
 
 }  // namespace arbor::bench

@@ -6,10 +6,10 @@
 #include <zmq.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 
 namespace arbor::bench {
 namespace {
@@ -19,11 +19,6 @@ constexpr int kReplyTimeoutMs = 10000;
 
 std::string Endpoint(const std::string& dir, int index) {
   return absl::StrCat("ipc://", dir, "/raw-", index);
-}
-
-double MicrosSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
-      .count();
 }
 
 absl::Status ZmqError(const std::string& what) {
@@ -106,16 +101,16 @@ absl::StatusOr<std::vector<double>> RawChain::LockStep(int calls) {
   std::vector<double> samples;
   samples.reserve(static_cast<size_t>(calls));
   for (int i = 0; i < calls; ++i) {
-    auto start = std::chrono::steady_clock::now();
+    absl::Time start = MonoNow();
     if (absl::Status s = Send(); !s.ok()) return s;
     if (absl::Status s = Receive(); !s.ok()) return s;
-    samples.push_back(MicrosSince(start));
+    samples.push_back(absl::ToDoubleMicroseconds(MonoNow() - start));
   }
   return samples;
 }
 
 absl::StatusOr<double> RawChain::Throughput(int calls, int in_flight) {
-  auto start = std::chrono::steady_clock::now();
+  absl::Time start = MonoNow();
   int sent = 0;
   for (; sent < in_flight && sent < calls; ++sent) {
     if (absl::Status s = Send(); !s.ok()) return s;
@@ -127,7 +122,7 @@ absl::StatusOr<double> RawChain::Throughput(int calls, int in_flight) {
       ++sent;
     }
   }
-  return calls / (MicrosSince(start) / 1e6);
+  return calls / absl::ToDoubleSeconds(MonoNow() - start);
 }
 
 int RunRawForwarder(const std::string& front, const std::string& back) {
