@@ -34,8 +34,9 @@ trap cleanup EXIT
 
 # A port the kernel just handed out; redis refuses to start if it was taken since.
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+: >"$work/redis.log"  # exists before tail opens it, whoever runs first
 redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --dir "$work" \
-  --unixsocket "" >"$work/redis.log" 2>&1 &
+  --unixsocket "" >>"$work/redis.log" 2>&1 &
 redis_pid=$!
 # Ready when it says so (or gone: then its log says why).
 if ! timeout 10 grep -q -m1 "Ready to accept connections" <(tail -n +1 -f "$work/redis.log" --pid "$redis_pid"); then
