@@ -37,7 +37,7 @@ v1::Envelope Reply(CallId id) {
 class PendingCallsTest : public ::testing::Test {
  protected:
   PendingCalls::Callback Record(std::string tag) {
-    return [this, tag](absl::StatusOr<v1::Envelope> result) {
+    return [this, tag](Outcome result) {
       log_.push_back(absl::StrCat(tag, ":", absl::StatusCodeToString(result.status().code())));
       if (result.ok()) replies_.push_back(result->correlation_id());
     };
@@ -193,7 +193,7 @@ TEST_F(PendingCallsTest, FailedCallsNeverExpireLater) {
 TEST_F(PendingCallsTest, CallbackSeesItselfGoneAndMayAddCalls) {
   CallId added = 0;
   CallId first = 0;
-  first = calls_.Add(At(100), 1, [&](absl::StatusOr<v1::Envelope> result) {
+  first = calls_.Add(At(100), 1, [&](Outcome result) {
     EXPECT_THAT(result, IsOk());
     EXPECT_FALSE(calls_.Contains(first));  // out of the table before it runs
     added = calls_.Add(At(200), 1, Record("retry"));
@@ -208,7 +208,7 @@ TEST_F(PendingCallsTest, CallbackSeesItselfGoneAndMayAddCalls) {
 
 TEST_F(PendingCallsTest, CallbackMayResolveAnotherCall) {
   CallId second = calls_.Add(At(100), 2, Record("second"));
-  CallId first = calls_.Add(At(100), 1, [&](absl::StatusOr<v1::Envelope>) {
+  CallId first = calls_.Add(At(100), 1, [&](Outcome) {
     log_.push_back("first");
     EXPECT_TRUE(calls_.Resolve(second, absl::CancelledError("by first")));
     EXPECT_FALSE(calls_.Resolve(second, absl::CancelledError("again")));
@@ -221,7 +221,7 @@ TEST_F(PendingCallsTest, CallbackMayResolveAnotherCall) {
 
 TEST_F(PendingCallsTest, ExpireCallbacksResolvingOrAddingCalls) {
   CallId other = calls_.Add(At(300), 2, Record("other"));
-  calls_.Add(At(100), 1, [&](absl::StatusOr<v1::Envelope> result) {
+  calls_.Add(At(100), 1, [&](Outcome result) {
     EXPECT_THAT(result, StatusIs(absl::StatusCode::kDeadlineExceeded));
     log_.push_back("first");
     EXPECT_TRUE(calls_.Resolve(other, absl::CancelledError("by first")));
@@ -241,11 +241,11 @@ TEST_F(PendingCallsTest, FailIfCallbackResolvingAnotherMatchingCall) {
   CallId b = 0;
   int a_runs = 0;
   int b_runs = 0;
-  a = calls_.Add(At(100), 4, [&](absl::StatusOr<v1::Envelope>) {
+  a = calls_.Add(At(100), 4, [&](Outcome) {
     ++a_runs;
     calls_.Resolve(b, absl::CancelledError("by a"));
   });
-  b = calls_.Add(At(100), 4, [&](absl::StatusOr<v1::Envelope>) {
+  b = calls_.Add(At(100), 4, [&](Outcome) {
     ++b_runs;
     calls_.Resolve(a, absl::CancelledError("by b"));
   });
@@ -260,7 +260,7 @@ TEST_F(PendingCallsTest, ManyCallsAllResolveOnce) {
   constexpr int kCount = 10000;
   int runs = 0;
   for (int i = 0; i < kCount; ++i) {
-    calls_.Add(At(i % 100), i % 7, [&runs](absl::StatusOr<v1::Envelope>) { ++runs; });
+    calls_.Add(At(i % 100), i % 7, [&runs](Outcome) { ++runs; });
   }
   int on_node0 = 0;
   int due = 0;

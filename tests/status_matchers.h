@@ -14,9 +14,10 @@ namespace arbor::testing {
 
 inline const absl::Status& GetStatus(const absl::Status& status) { return status; }
 
+// absl::StatusOr<T>, rpc::Outcome: anything with a status().
 template <typename T>
-const absl::Status& GetStatus(const absl::StatusOr<T>& status_or) {
-  return status_or.status();
+auto GetStatus(const T& result) -> decltype(result.status()) {
+  return result.status();
 }
 
 // Matches an OK Status or a StatusOr holding a value.

@@ -133,7 +133,7 @@ void Channel::Send(Call&& call) {
   // Counted before the caller hears of it, so a resolved future's counters are
   // up to date. A reply is an envelope; only local outcomes are errors.
   rpc::PendingCalls::Callback on_reply = [this, done = std::move(call.on_reply)](
-                                             absl::StatusOr<v1::Envelope>&& reply) mutable {
+                                             rpc::Outcome reply) mutable {
     std::atomic<uint64_t>& counter = reply.ok() ? counters_.answered
                                      : absl::IsDeadlineExceeded(reply.status())
                                          ? counters_.timed_out
@@ -150,14 +150,14 @@ void Channel::Send(Call&& call) {
     // Once answered it is forgotten: done (OK, NOT_FOUND), or — if the unwatch
     // failed — its next event sends a fresh one.
     on_reply = [this, watch, done = std::move(on_reply)](
-                   absl::StatusOr<v1::Envelope>&& reply) mutable {
+                   rpc::Outcome reply) mutable {
       stray_watches_.erase(watch);
       done(std::move(reply));
     };
   } else if (call.request.has_watch_request()) {
     // The watch goes live with its confirmation, before the caller hears of it.
     on_reply = [this, done = std::move(on_reply),
-                on_event = std::move(call.on_event)](absl::StatusOr<v1::Envelope>&& reply) mutable {
+                on_event = std::move(call.on_event)](rpc::Outcome reply) mutable {
       if (reply.ok() && ReplyStatus(*reply).ok()) {
         watches_.emplace(reply->correlation_id(), std::move(on_event));
       }
@@ -190,17 +190,16 @@ void Channel::OnSocketReadable() {
 }
 
 void Channel::OnReply(const std::string& frame) {
-  absl::StatusOr<v1::Envelope> reply = DecodeReply(frame);
-  if (!reply.ok()) {
+  v1::Envelope& reply = scratch_.Fresh();
+  if (!DecodeReplyInto(frame, reply).ok()) {
     counters_.dropped_frames.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (reply->has_node_event()) {
-    OnEvent(*reply);
+  if (reply.has_node_event()) {
+    OnEvent(reply);
     return;
   }
-  CallId id = reply->correlation_id();
-  if (!pending_.Resolve(id, std::move(reply))) {
+  if (!pending_.Resolve(reply.correlation_id(), reply)) {
     counters_.late_replies.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -226,7 +225,7 @@ void Channel::SendStrayUnwatch(WatchId id) {
       static_cast<uint32_t>(absl::ToInt64Milliseconds(kStrayUnwatchTimeout)));
   call.request.mutable_unwatch_request()->set_watch_id(id);
   call.deadline = MonoNow() + kStrayUnwatchTimeout;
-  call.on_reply = [](absl::StatusOr<v1::Envelope>) {};
+  call.on_reply = [](rpc::Outcome) {};
   Send(std::move(call));
 }
 

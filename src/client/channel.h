@@ -26,6 +26,7 @@
 #include "rpc/pending_calls.h"
 #include "transport/event_loop.h"
 #include "transport/socket.h"
+#include "wire/scratch.h"
 
 namespace arbor::client {
 
@@ -100,6 +101,7 @@ class Channel {
   absl::Time timer_at_ = absl::InfinitePast();
   transport::Frames frames_;
   std::string send_buffer_;  // each request is encoded here
+  wire::ScratchEnvelope scratch_;  // each reply is decoded here
 
   // Shared with the submitting threads.
   std::mutex mutex_;

@@ -25,9 +25,9 @@ std::future<Result> AsFuture(Start start) {
 
 // A callback for the reply envelope that converts it with `convert` for `done`.
 template <typename Result>
-absl::AnyInvocable<void(absl::StatusOr<v1::Envelope>)> Converting(
+rpc::PendingCalls::Callback Converting(
     Result (*convert)(const Reply&), absl::AnyInvocable<void(Result)> done) {
-  return [convert, done = std::move(done)](absl::StatusOr<v1::Envelope>&& reply) mutable {
+  return [convert, done = std::move(done)](rpc::Outcome reply) mutable {
     done(convert(reply));
   };
 }
@@ -67,7 +67,7 @@ void Client::Close() { channel_->Close(); }
 ClientCounters Client::counters() const { return channel_->counters(); }
 
 void Client::Start(v1::Envelope&& request, Kind kind, const CallOptions& options,
-                   absl::AnyInvocable<void(absl::StatusOr<v1::Envelope>)> on_reply,
+                   rpc::PendingCalls::Callback on_reply,
                    EventCallback on_event) {
   absl::Time now = MonoNow();
   absl::Duration timeout =

@@ -11,19 +11,22 @@ constexpr int kMaxStatusCode = 16;
 
 }  // namespace
 
-absl::StatusOr<v1::Envelope> DecodeReply(std::string_view bytes) {
+absl::Status DecodeReplyInto(std::string_view bytes, v1::Envelope& reply) {
   // Parsing stays in the codec; only its "no body" verdict is overruled here.
-  v1::Envelope reply;
   absl::Status status = wire::DecodeInto(bytes, reply);
-  if (status.ok() || reply.body_case() != v1::Envelope::BODY_NOT_SET) {
-    if (!status.ok()) return status;
-    return reply;
-  }
+  if (status.ok() || reply.body_case() != v1::Envelope::BODY_NOT_SET) return status;
   // Body-less: valid when it would pass with a body (version, target, route).
   // Bytes that did not parse left `reply` cleared (version 0), so they fail here.
   v1::Envelope with_body = reply;
   with_body.mutable_watch_request();
   if (!wire::Validate(with_body).ok()) return status;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Envelope> DecodeReply(std::string_view bytes) {
+  v1::Envelope reply;
+  absl::Status status = DecodeReplyInto(bytes, reply);
+  if (!status.ok()) return status;
   return reply;
 }
 

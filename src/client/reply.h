@@ -19,6 +19,9 @@ namespace arbor::client {
 // controller could not read ours) decodes: matching it to no call is the
 // caller's business.
 absl::StatusOr<v1::Envelope> DecodeReply(std::string_view bytes);
+// The same into `out` (an arena envelope on the hot path); `out` is left as
+// parsed even when the status is not OK.
+absl::Status DecodeReplyInto(std::string_view bytes, v1::Envelope& out);
 
 // The outcome a reply carries: OK, or its status code and message. A code that
 // is not an absl::StatusCode becomes UNKNOWN.

@@ -259,11 +259,11 @@ void Controller::OnEnvelope(NodeId from, v1::Envelope& envelope) {
 
 void Controller::OnReply(v1::Envelope& envelope) {
   CallId id = envelope.correlation_id();
-  absl::StatusOr<v1::Envelope> result = std::move(envelope);
-  if (result->has_error()) {
-    result = absl::Status(static_cast<absl::StatusCode>(result->error().code()),
-                          result->error().message());
-  }
+  rpc::Outcome result =
+      envelope.has_error()
+          ? rpc::Outcome(absl::Status(static_cast<absl::StatusCode>(envelope.error().code()),
+                                      envelope.error().message()))
+          : rpc::Outcome(envelope);
   if (pending_.Resolve(id, std::move(result))) {
     ++stats_.answered;
   } else {

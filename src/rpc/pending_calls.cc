@@ -17,7 +17,7 @@ CallId PendingCalls::Add(absl::Time deadline, NodeId target, Callback callback) 
   return id;
 }
 
-bool PendingCalls::Resolve(CallId id, absl::StatusOr<v1::Envelope>&& result) {
+bool PendingCalls::Resolve(CallId id, Outcome result) {
   auto it = calls_.find(id);
   if (it == calls_.end()) return false;
   // Out of the table before the callback runs: it may add or resolve calls.

@@ -19,17 +19,36 @@
 
 namespace arbor::rpc {
 
+// A call's result: the reply envelope, or DEADLINE_EXCEEDED / the failure
+// status. The envelope is the receiver's decoded one, valid only while the
+// callback runs (no copy per reply): copy out what must outlive it.
+class Outcome {
+ public:
+  Outcome(const v1::Envelope& reply) : reply_(&reply) {}  // NOLINT: implicit on purpose
+  // A failure; an OK status (a peer's Error with code 0) becomes INTERNAL.
+  Outcome(absl::Status status)  // NOLINT: implicit on purpose
+      : status_(status.ok() ? absl::InternalError("an error reply with code OK")
+                            : std::move(status)) {}
+  bool ok() const { return reply_ != nullptr; }
+  const absl::Status& status() const { return status_; }
+  const v1::Envelope& operator*() const { return *reply_; }
+  const v1::Envelope* operator->() const { return reply_; }
+
+ private:
+  absl::Status status_;  // OK exactly when reply_ is set
+  const v1::Envelope* reply_ = nullptr;
+};
+
 class PendingCalls {
  public:
-  // Gets the reply envelope, or DEADLINE_EXCEEDED / the failure status.
-  using Callback = absl::AnyInvocable<void(absl::StatusOr<v1::Envelope>)>;
+  using Callback = absl::AnyInvocable<void(Outcome)>;
 
   // Registers a call and returns its id: monotonic from 1, never reused.
   CallId Add(absl::Time deadline, NodeId target, Callback callback);
 
   // Resolves `id` with `result`. False (and nothing runs) when `id` is unknown:
   // already resolved, expired, or never issued — a late reply.
-  bool Resolve(CallId id, absl::StatusOr<v1::Envelope>&& result);
+  bool Resolve(CallId id, Outcome result);
 
   // Resolves every call whose deadline is <= now with DEADLINE_EXCEEDED, earliest
   // first; returns how many.

@@ -17,8 +17,11 @@ ScratchEnvelope::ScratchEnvelope()
       arena_(std::make_unique<google::protobuf::Arena>(OptionsFor(block_.get(), kBlockBytes))) {}
 
 v1::Envelope& ScratchEnvelope::Fresh() {
-  // Frees any block beyond the first (a rare large message); keeps the first.
-  arena_->Reset();
+  // Reset frees any block beyond the first (a large message) and keeps the first.
+  if (++handed_out_ >= kResetEvery || arena_->SpaceAllocated() > kBlockBytes) {
+    arena_->Reset();
+    handed_out_ = 0;
+  }
   return *google::protobuf::Arena::CreateMessage<v1::Envelope>(arena_.get());
 }
 
