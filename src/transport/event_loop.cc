@@ -84,7 +84,7 @@ void EventLoop::Run() {
       timeout_ms = wait <= absl::ZeroDuration() ? 0 : absl::ToInt64Milliseconds(wait) + 1;
     }
     int ready = zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms);
-      now_ = MonoNow();
+    now_ = MonoNow();
     if (ready < 0 && zmq_errno() != EINTR) return;  // context terminated
     for (size_t i = 0; ready > 0 && i < items.size() && running_; ++i) {
       // A hung-up pipe (POLLHUP) shows as ZMQ_POLLERR only: its reader must run to
