@@ -123,7 +123,7 @@ TEST(StatusCodesClientTest, NotFoundAlreadyExistsInvalidArgument) {
 }
 
 TEST(StatusCodesClientTest, KilledWorkerUnavailableAndDescendantParent) {
-  Controller controller;
+  Controller controller({"--orphans=exit"});  // 3 stays under dead 2 (adoption: its own test)
   EventLog events;  // outlives the clients: their I/O threads write to it
   auto client = controller.Connect();
   ASSERT_NE(client, nullptr);

@@ -123,8 +123,9 @@ TEST(FailureProcessTest, KillingALeafLeavesEveryOtherNodeAnswering) {
   EXPECT_TRUE(arbor.FinishCleanly());
 }
 
-TEST(FailureProcessTest, KillingAMiddleNodeEndsItsChildren) {
-  ArborProcess arbor({kLongDeadline});
+// --orphans=exit, the core behaviour (adoption: adoption_process_test.cc).
+TEST(FailureProcessTest, KillingAMiddleNodeEndsItsChildrenWithOrphansExit) {
+  ArborProcess arbor({kLongDeadline, "--orphans=exit"});
   pid_t p1 = 0, p2 = 0, p3 = 0, p4 = 0, p5 = 0, p6 = 0;
   ASSERT_TRUE(arbor.Create("1", &p1));
   ASSERT_TRUE(arbor.Create("2 1", &p2));
@@ -178,7 +179,7 @@ TEST(FailureProcessTest, KillingAMiddleNodeEndsItsChildren) {
 }
 
 TEST(FailureProcessTest, ARecreatedNodeHasANewPidAndAnEmptyDictionary) {
-  ArborProcess arbor;
+  ArborProcess arbor({"--orphans=exit"});  // a dead parent keeps its dead child
   pid_t p1 = 0, p2 = 0, p3 = 0;
   ASSERT_TRUE(arbor.Create("1", &p1));
   ASSERT_TRUE(arbor.Create("2 1", &p2));
@@ -262,7 +263,7 @@ TEST(FailureProcessTest, TermIntAndHupShutDownAtOnceWithExitZero) {
 }
 
 TEST(FailureProcessTest, ADeadNodeCannotBeRecreatedUnderItsOwnSubtree) {
-  ArborProcess arbor;
+  ArborProcess arbor({"--orphans=exit"});
   pid_t p1 = 0, p2 = 0, p3 = 0;
   ASSERT_TRUE(arbor.Create("1", &p1));
   ASSERT_TRUE(arbor.Create("2 1", &p2));

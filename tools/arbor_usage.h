@@ -19,6 +19,11 @@ options:
   --timeout-ms N          deadline of exec, ping, remove, and of asking a parent
                           whether it can take a child (default 1000)
   --hello-timeout-ms N    how long a new worker has to say Hello (default 4000)
+  --orphans adopt|exit    when a worker's parent dies, its children re-attach to
+                          their nearest live ancestor with their data and subtrees
+                          (adopt, the default) or exit
+  --adopt-timeout-ms N    how long an orphan waits for an ancestor's answer before
+                          trying the next one up (default 1000)
   --max-in-flight N       commands read but not yet answered; stdin waits at the
                           cap (default 1024)
   --verbose               more logs on stderr, workers' too

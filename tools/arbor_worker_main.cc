@@ -13,6 +13,12 @@ ABSL_FLAG(std::string, ipc_dir, "", "directory for this worker's ipc endpoint");
 ABSL_FLAG(int64_t, heartbeat_ms, 0, "heartbeat period until the parent says otherwise; 0 = off");
 ABSL_FLAG(int64_t, controller_pid, 0, "exit at once unless this is our parent process");
 ABSL_FLAG(bool, verbose, false, "log more on stderr");
+ABSL_FLAG(std::string, ancestors, "",
+          "beyond the parent, nearest first: ID@ENDPOINT,...,-1@CONTROLLER_ENDPOINT");
+ABSL_FLAG(std::string, orphans, "adopt",
+          "when the parent is gone: adopt (re-attach to the nearest live ancestor) or exit");
+ABSL_FLAG(int64_t, adopt_timeout_ms, 1000,
+          "how long an ancestor may take to answer before the next one up is tried");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -30,6 +36,16 @@ int main(int argc, char** argv) {
   options.heartbeat = absl::Milliseconds(absl::GetFlag(FLAGS_heartbeat_ms));
   options.controller_pid = static_cast<pid_t>(absl::GetFlag(FLAGS_controller_pid));
   options.verbose = absl::GetFlag(FLAGS_verbose);
+  auto ancestors = arbor::node::ParseAncestors(absl::GetFlag(FLAGS_ancestors));
+  std::string orphans = absl::GetFlag(FLAGS_orphans);
+  int64_t adopt_timeout_ms = absl::GetFlag(FLAGS_adopt_timeout_ms);
+  if (!ancestors.ok() || (orphans != "adopt" && orphans != "exit") || adopt_timeout_ms <= 0) {
+    std::fprintf(stderr, "arbor-worker: bad --ancestors, --orphans or --adopt_timeout_ms\n");
+    return 2;
+  }
+  options.ancestors = *std::move(ancestors);
+  options.adopt_orphans = orphans == "adopt";
+  options.adopt_timeout = absl::Milliseconds(adopt_timeout_ms);
 
   auto worker = arbor::node::Worker::Start(options);
   if (!worker.ok()) {

@@ -24,7 +24,7 @@ NodeState StateOf(int state) {
 }
 
 EventKind KindOf(int kind) {
-  if (kind < 0 || kind > static_cast<int>(EventKind::kLost)) return EventKind::kUnspecified;
+  if (kind < 0 || kind > static_cast<int>(EventKind::kAdopted)) return EventKind::kUnspecified;
   return static_cast<EventKind>(kind);
 }
 
@@ -88,7 +88,9 @@ absl::Status UnwatchStatusOf(const Reply& reply) {
 }
 
 NodeEvent EventOf(const v1::NodeEvent& event) {
-  return NodeEvent{event.id(), KindOf(event.kind()), event.pid()};
+  EventKind kind = KindOf(event.kind());
+  return NodeEvent{event.id(), kind, event.pid(),
+                   kind == EventKind::kAdopted ? event.parent() : kControllerId};
 }
 
 }  // namespace arbor::client

@@ -58,12 +58,14 @@ enum class EventKind {
   kCreated = 3,      // a create answered Ok (pid set)
   kRemoved = 4,      // a remove answered Ok, or a dead node purged
   kLost = 5,         // the worker process died
+  kAdopted = 6,      // its parent died; it re-attached under `parent`
 };
 
 struct NodeEvent {
   NodeId id = 0;
   EventKind kind = EventKind::kUnspecified;
   int64_t pid = 0;
+  NodeId parent = kControllerId;  // kAdopted: the new parent (-1: the controller)
 };
 
 // This client's own counters (Client::counters()).

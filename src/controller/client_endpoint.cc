@@ -344,7 +344,7 @@ bool ClientEndpoint::Send(const std::string& client, const v1::Envelope& envelop
   return false;
 }
 
-void ClientEndpoint::Publish(NodeId id, v1::NodeEventKind kind, int64_t pid) {
+void ClientEndpoint::Publish(NodeId id, v1::NodeEventKind kind, int64_t pid, NodeId parent) {
   if (watchers_.empty()) return;
   v1::Envelope event;
   event.set_target(id);
@@ -353,6 +353,7 @@ void ClientEndpoint::Publish(NodeId id, v1::NodeEventKind kind, int64_t pid) {
   body->set_id(id);
   body->set_kind(kind);
   body->set_pid(pid);
+  if (kind == v1::NODE_EVENT_ADOPTED) body->set_parent(parent);
   std::vector<std::string> gone;
   for (const auto& [client, watches] : watchers_) {
     for (uint64_t watch : watches) {

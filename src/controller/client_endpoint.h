@@ -56,7 +56,8 @@ class ClientEndpoint {
   const std::string& endpoint() const { return endpoint_; }
 
   // Sends a node event to every watcher.
-  void Publish(NodeId id, v1::NodeEventKind kind, int64_t pid);
+  // `parent` is sent with ADOPTED only.
+  void Publish(NodeId id, v1::NodeEventKind kind, int64_t pid, NodeId parent);
 
  private:
   ClientEndpoint(const ClientEndpointOptions& options, transport::EventLoop& loop,

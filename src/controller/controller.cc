@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
+#include "node/lineage.h"
 #include "process/child.h"
 #include "wire/codec.h"
 #include "wire/deadline.h"
@@ -60,11 +61,18 @@ absl::Status Controller::Setup() {
     common.push_back("--transport=tcp");
   }
   if (options_.verbose) common.push_back("--verbose");
+  common.push_back(options_.adopt_orphans ? "--orphans=adopt" : "--orphans=exit");
+  common.push_back(
+      absl::StrCat("--adopt_timeout_ms=", absl::ToInt64Milliseconds(options_.adopt_timeout)));
   workers_ = std::make_unique<process::WorkerPool>(worker_path, std::move(common));
 
   ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
   children_.emplace(std::move(router));
   ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
+  if (!node::CanCarry(endpoint_)) {  // it travels in workers' --ancestors lists
+    return absl::FailedPreconditionError(
+        absl::StrCat("the endpoint ", endpoint_, " contains ','; set TMPDIR to a path without one"));
+  }
   log_.Debug("children connect to %s", endpoint_);
 
   loop_.AddSocket(*children_, [this] {
@@ -283,10 +291,16 @@ void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
   bool known_parent = parent == kControllerId || topology_.Find(parent) != nullptr;
   bool creating = node != nullptr && node->state == tree::NodeState::kCreating;
   if (node == nullptr || node->pid != hello.pid() || !known_parent ||
-      node->state == tree::NodeState::kDead || (creating && node->parent != parent)) {
+      node->state == tree::NodeState::kDead || (creating && node->parent != parent) ||
+      // Forwarded late by an ancestor that was frozen while the node moved on.
+      (hello.attempt() != 0 && hello.attempt() <= node->hello_attempt) ||
+      // Never under its own subtree (a forged or garbled Hello).
+      (parent != kControllerId && topology_.IsOnRoute(id, parent)) ||
+      (parent != kControllerId && topology_.Find(parent)->state == tree::NodeState::kDead)) {
     log_.Debug("stale Hello from node %d (pid %d)", id, hello.pid());
     return;
   }
+  node->hello_attempt = hello.attempt();
   if (parent == kControllerId) {
     detector_.Watch(id, loop_.now());
     // It may have been spawned before the latest `heartbit`, or after shutdown began.
@@ -306,9 +320,12 @@ void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
     return;
   }
   // Re-attached after `remove` of its parent — possibly before the removed
-  // node's reply arrives, or late, after a freeze: it is heard from under its
-  // new parent, which is authoritative.
+  // node's reply arrives, or late, after a freeze — or adopted by an ancestor
+  // after its parent died: it is heard from under its new parent, which is
+  // authoritative.
+  bool adopted = node->parent != parent && !node->reattaching;
   topology_.Move(id, parent);
+  if (adopted) Notify(id, v1::NODE_EVENT_ADOPTED, node->pid, parent);
   node->endpoint = hello.endpoint();
   node->reattaching = false;
   auto it = reattach_calls_.find(id);

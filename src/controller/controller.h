@@ -117,8 +117,12 @@ class Controller : public Operations {
   // ---- operations' helpers (operations.cc) ----
   absl::Duration TimeoutOr(absl::Duration timeout) const;
   void SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done);
+  // --ancestors for a child of `parent`: beyond it, nearest first, ending with
+  // the controller (node/lineage.h); empty under the controller.
+  std::string AncestorsBeyond(NodeId parent) const;
   void ExpectReattach(NodeId id);
-  void Notify(NodeId id, v1::NodeEventKind kind, int64_t pid);
+  // `parent`: for ADOPTED, the new parent.
+  void Notify(NodeId id, v1::NodeEventKind kind, int64_t pid, NodeId parent = kControllerId);
 
   // ---- sending ----
   // Registers a call to `target` and queues it on its route's first hop (sent

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "controller/controller.h"
+#include "node/lineage.h"
 
 namespace arbor::controller {
 
@@ -43,6 +44,18 @@ void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout, Done<i
        });
 }
 
+std::string Controller::AncestorsBeyond(NodeId parent) const {
+  if (parent == kControllerId) return "";
+  std::vector<node::Ancestor> chain;
+  for (const tree::Node* n = topology_.Find(parent); n != nullptr;
+       n = topology_.Find(n->parent)) {
+    if (n->parent == kControllerId) break;
+    chain.push_back({n->parent, EndpointOf(n->parent)});
+  }
+  chain.push_back({kControllerId, endpoint_});
+  return node::FormatAncestors(chain);
+}
+
 void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done) {
   tree::Node* node = topology_.Find(id);
   NodeId parent = node == nullptr ? kControllerId : node->parent;
@@ -52,7 +65,8 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done)
     done(absl::UnavailableError("parent is unavailable"));
     return;
   }
-  absl::StatusOr<pid_t> pid = workers_->Spawn({id, parent, EndpointOf(parent), heartbeat_ms_});
+  absl::StatusOr<pid_t> pid =
+      workers_->Spawn({id, parent, EndpointOf(parent), heartbeat_ms_, AncestorsBeyond(parent)});
   if (!pid.ok()) {
     topology_.AbortCreate(id);
     pump_needed_ = true;
@@ -240,13 +254,13 @@ cli::Stats Controller::Stats() const {
 
 void Controller::CountDroppedFrame() { ++stats_.dropped_frames; }
 
-void Controller::Notify(NodeId id, v1::NodeEventKind kind, int64_t pid) {
+void Controller::Notify(NodeId id, v1::NodeEventKind kind, int64_t pid, NodeId parent) {
   if (clients_ == nullptr) return;
   if (pid == 0) {
     const tree::Node* node = topology_.Find(id);
     if (node != nullptr) pid = node->pid;
   }
-  clients_->Publish(id, kind, pid);
+  clients_->Publish(id, kind, pid, parent);
 }
 
 }  // namespace arbor::controller

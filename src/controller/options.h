@@ -42,6 +42,12 @@ struct ControllerOptions {
   std::string endpoint_file;
   // Headless: ignore stdin; run until SIGINT/SIGTERM/SIGHUP.
   bool no_stdin = false;
+  // --orphans: when a worker's parent dies, its children re-attach to their
+  // nearest live ancestor keeping their data and subtrees (adopt), or exit.
+  bool adopt_orphans = true;
+  // How long an orphan waits for an ancestor's answer before trying the next
+  // one up (--adopt-timeout-ms).
+  absl::Duration adopt_timeout = absl::Seconds(1);
   // Frames read from the children's socket before stdin and timers get a turn.
   int receive_batch = 512;
   transport::SocketOptions sockets;

@@ -58,6 +58,7 @@ absl::Status ParentLink::Connect(NodeId parent, const std::string& endpoint, int
   judge_.emplace(refusals_to_give_up_);
   RETURN_IF_ERROR(dealer_->Connect(endpoint));
   parent_ = parent;
+  endpoint_ = endpoint;
   loop_.AddSocket(*dealer_, on_readable_);
   loop_.AddSocket(monitor_->events(), [this] { OnMonitorEvent(); });
   return absl::OkStatus();

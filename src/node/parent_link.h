@@ -55,6 +55,7 @@ class ParentLink {
   void SetLinger(int ms);
 
   NodeId parent() const { return parent_; }
+  const std::string& endpoint() const { return endpoint_; }
 
  private:
   void OnMonitorEvent();
@@ -69,6 +70,7 @@ class ParentLink {
   std::function<void()> on_gone_;
 
   NodeId parent_ = kControllerId;
+  std::string endpoint_;
   std::optional<transport::Socket> dealer_;
   std::unique_ptr<transport::Monitor> monitor_;  // watches dealer_: goes first
   std::optional<GoneJudge> judge_;

@@ -33,7 +33,8 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Start(const WorkerOptions& optio
 Worker::Worker(const WorkerOptions& options, process::SignalFd signals)
     : options_(options),
       log_(absl::StrCat("[node ", options.id, "] "), options.verbose),
-      signals_(std::move(signals)) {}
+      signals_(std::move(signals)),
+      ancestors_(options.ancestors) {}
 
 Worker::~Worker() = default;
 
@@ -47,10 +48,7 @@ absl::Status Worker::Setup() {
   loop_.AddFd(signals_.fd(), [this] { OnSignal(); });
   parent_.emplace(context_, loop_, options_.sockets, options_.id, options_.refusals_to_give_up,
                   [this] { OnParentReadable(); },
-                  [this] {
-                    log_.Debug("parent %d is gone: exiting", parent_->parent());
-                    Exit(0, 0);
-                  });
+                  [this] { OnParentGone(); });
   RETURN_IF_ERROR(parent_->Connect(options_.parent_id, options_.parent_endpoint, 0));
   loop_.AddBeforeWait([this] { FlushBatches(); });
   SendHello();
@@ -113,6 +111,8 @@ void Worker::OnParentReadable() {
       CountDropped(std::string(decoded.message()));
       continue;
     }
+    // The new parent's first word (its HeartbeatConfig) says it took us.
+    if (adoption_) OnAdopted();
     taken += wire::Unbatch(
         frame, frames_[0], inner_,
         [this](v1::Envelope& envelope, std::string_view) { OnParentEnvelope(envelope); },
@@ -134,6 +134,10 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
     }
     case v1::Envelope::kReparent:
       Reparent(envelope.reparent().parent_id(), envelope.reparent().endpoint());
+      return;
+    case v1::Envelope::kLineage:
+      ancestors_ = FromLineage(envelope.lineage());
+      SendLineage();
       return;
     default:
       break;
@@ -268,6 +272,70 @@ void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
     return;
   }
   SendHello();
+  ancestors_ = Above(ancestors_, parent_id);
+  SendLineage();
+}
+
+// ---- orphan adoption ----
+
+void Worker::OnParentGone() {
+  if (adoption_) {  // the ancestor being tried is gone too
+    log_.Debug("node %d is gone too", parent_->parent());
+    TryNextAncestor();
+    return;
+  }
+  if (!options_.adopt_orphans || ancestors_.empty()) {
+    log_.Debug("parent %d is gone: exiting", parent_->parent());
+    Exit(0, 0);
+    return;
+  }
+  log_.Debug("parent %d is gone: re-attaching", parent_->parent());
+  adoption_.emplace();
+  TryNextAncestor();
+}
+
+void Worker::TryNextAncestor() {
+  if (adoption_->timer) loop_.Cancel(*adoption_->timer);
+  adoption_->timer.reset();
+  // What was batched for the dead parent answered calls the controller has
+  // already failed: it is dropped with the old link.
+  up_.Clear();
+  while (adoption_->next < ancestors_.size()) {
+    const Ancestor& next = ancestors_[adoption_->next++];
+    absl::Status connected = parent_->Connect(next.id, next.endpoint, 0);
+    if (!connected.ok()) {
+      log_.Debug("cannot connect to node %d: %s", next.id, connected.ToString());
+      continue;
+    }
+    log_.Debug("asking node %d to adopt us", next.id);
+    SendHello();
+    adoption_->timer = loop_.ScheduleAt(loop_.now() + options_.adopt_timeout, [this] {
+      adoption_->timer.reset();
+      log_.Debug("node %d did not answer in time", parent_->parent());
+      TryNextAncestor();
+    });
+    return;
+  }
+  log_.Warn("no live ancestor left: exiting");
+  Exit(0, 0);
+}
+
+void Worker::OnAdopted() {
+  if (adoption_->timer) loop_.Cancel(*adoption_->timer);
+  ancestors_.erase(ancestors_.begin(), ancestors_.begin() + adoption_->next);
+  adoption_.reset();
+  log_.Debug("adopted by node %d", parent_->parent());
+  SendLineage();
+}
+
+void Worker::SendLineage() {
+  if (children_known_.empty()) return;
+  std::vector<Ancestor> theirs = {{parent_->parent(), parent_->endpoint()}};
+  theirs.insert(theirs.end(), ancestors_.begin(), ancestors_.end());
+  v1::Envelope lineage;
+  lineage.set_target(options_.id);
+  ToLineage(theirs, *lineage.mutable_lineage());
+  SendToChildren(lineage);
 }
 
 void Worker::OnChildReadable() {

@@ -1,6 +1,7 @@
 // One compute node: executes requests addressed to it on its Store, forwards the
 // rest down its source route or up to its parent, watches its children's
-// heartbeats, and exits when its parent is gone.
+// heartbeats, and when its parent is gone re-attaches to its nearest live
+// ancestor (or exits, with --orphans=exit).
 #ifndef ARBOR_NODE_WORKER_H_
 #define ARBOR_NODE_WORKER_H_
 
@@ -18,6 +19,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "health/detector.h"
+#include "node/lineage.h"
 #include "node/parent_link.h"
 #include "node/store.h"
 #include "process/signals.h"
@@ -34,6 +36,13 @@ struct WorkerOptions {
   NodeId id = 0;
   NodeId parent_id = kControllerId;
   std::string parent_endpoint;  // the parent's ROUTER
+  // Beyond the parent, nearest first, ending with the controller (node/lineage.h).
+  std::vector<Ancestor> ancestors;
+  // When the parent is gone: re-attach to the nearest live ancestor, or exit.
+  bool adopt_orphans = true;
+  // How long an ancestor may take to answer an orphan's Hello before the next
+  // one up is tried: a frozen ancestor accepts the connection and never answers.
+  absl::Duration adopt_timeout = absl::Seconds(1);
   transport::Transport transport = transport::Transport::kIpc;
   std::string ipc_dir;          // where the ipc endpoint goes
   // Heartbeat period until the parent says otherwise; zero = off.
@@ -80,6 +89,12 @@ class Worker {
   void Forward(v1::Envelope& request, absl::Time deadline);
   void ApplyHeartbeat(absl::Duration interval);
   void Reparent(NodeId parent_id, const std::string& endpoint);
+  // Orphan adoption (worker.cc): the parent is gone; try the ancestors in turn.
+  void OnParentGone();
+  void TryNextAncestor();
+  void OnAdopted();
+  // Tells the children their ancestors beyond us changed (Lineage).
+  void SendLineage();
   void BeginRemove(const v1::Envelope& request);
   void FinishRemove();
   void Exit(int code, int linger_ms);
@@ -112,6 +127,15 @@ class Worker {
   std::string endpoint_;
   std::optional<transport::Socket> children_;
   std::optional<ParentLink> parent_;
+  std::vector<Ancestor> ancestors_;  // beyond the parent
+  uint64_t hellos_ = 0;              // Hello.attempt of the last one sent
+  // Re-attaching: the index in ancestors_ of the next one to try, and the timer
+  // that gives up on the current one.
+  struct Adoption {
+    size_t next = 0;
+    std::optional<transport::EventLoop::TimerId> timer;
+  };
+  std::optional<Adoption> adoption_;
 
   Store store_;
   health::Detector detector_;

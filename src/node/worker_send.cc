@@ -88,6 +88,7 @@ void Worker::SendHello() {
   h->set_pid(getpid());
   h->set_endpoint(endpoint_);
   h->set_parent(parent_->parent());
+  h->set_attempt(++hellos_);
   SendUp(hello);
 }
 

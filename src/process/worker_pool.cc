@@ -18,6 +18,7 @@ absl::StatusOr<pid_t> WorkerPool::Spawn(const SpawnRequest& request) {
       absl::StrCat("--parent_endpoint=", request.parent_endpoint),
       absl::StrCat("--heartbeat_ms=", request.heartbeat_ms),
   };
+  if (!request.ancestors.empty()) argv.push_back(absl::StrCat("--ancestors=", request.ancestors));
   argv.insert(argv.end(), common_args_.begin(), common_args_.end());
   absl::StatusOr<Child> child = Child::Spawn(worker_path_, argv, group_);
   if (!child.ok() && group_ != 0) {

@@ -21,6 +21,7 @@ struct SpawnRequest {
   NodeId parent;
   std::string parent_endpoint;
   int64_t heartbeat_ms;
+  std::string ancestors;  // --ancestors (node/lineage.h); empty under the controller
 };
 
 class WorkerPool {

@@ -49,6 +49,7 @@ void Topology::BeginCreate(NodeId id, NodeId parent) {
   existing->endpoint.clear();
   existing->reattaching = false;
   existing->removing = false;
+  existing->hello_attempt = 0;  // a new process counts its Hellos from 1
   ChildrenOf(parent).insert(id);
 }
 

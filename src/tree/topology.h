@@ -33,6 +33,7 @@ struct Node {
   bool reported_available = true;  // what the last Heartbit line said
   bool reattaching = false;   // told to move to a new parent, Hello not seen yet
   bool removing = false;      // a remove is in flight: its subtree is moving
+  uint64_t hello_attempt = 0;  // Hello.attempt of the newest Hello taken from this pid
   // A create over a dead node: what to restore if it fails.
   struct Previous {
     NodeId parent;

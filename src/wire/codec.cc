@@ -71,6 +71,21 @@ absl::Status ValidateBody(const v1::Envelope& e) {
         return Invalid("batch too large");
       }
       return absl::OkStatus();
+    case v1::Envelope::kLineage: {
+      // Nearest first, the controller last and only last.
+      const auto& chain = e.lineage().ancestors();
+      if (chain.empty() || chain.size() > kMaxRouteLength) return Invalid("bad lineage length");
+      for (int i = 0; i < chain.size(); ++i) {
+        bool last = i + 1 == chain.size();
+        if (last ? chain[i].id() != kControllerId : !IsWorkerId(chain[i].id())) {
+          return Invalid("lineage id out of range");
+        }
+        if (chain[i].endpoint().empty() || chain[i].endpoint().size() > kMaxEndpointLength) {
+          return Invalid("bad endpoint");
+        }
+      }
+      return absl::OkStatus();
+    }
     case v1::Envelope::kFrameDropped:
       if (!IsWorkerId(e.frame_dropped().node())) return Invalid("id out of range");
       return absl::OkStatus();

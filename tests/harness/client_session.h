@@ -17,6 +17,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,21 @@ class EventLog {
       return false;
     });
     return pid;
+  }
+  // The first event (id, kind) seen, waiting for it until `deadline`.
+  std::optional<NodeEvent> WaitForEvent(NodeId id, EventKind kind, absl::Time deadline = Within()) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    std::optional<NodeEvent> found;
+    changed_.wait_until(lock, absl::ToChronoTime(deadline), [&] {
+      for (const NodeEvent& e : events_) {
+        if (e.id == id && e.kind == kind) {
+          found = e;
+          return true;
+        }
+      }
+      return false;
+    });
+    return found;
   }
   size_t size() {
     std::lock_guard<std::mutex> lock(mutex_);

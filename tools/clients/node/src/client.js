@@ -104,6 +104,7 @@ export const EventKind = Object.freeze({
   CREATED: 'created',
   REMOVED: 'removed',
   LOST: 'lost',
+  ADOPTED: 'adopted',
 });
 
 /**
@@ -378,7 +379,8 @@ export class Client {
   /**
    * watch_request. Resolves a Watch once the controller confirmed; from then on
    * onEvent({id, kind, pid, watchId}) runs for every node event, kind one of
-   * 'unavailable' | 'available' | 'created' | 'removed' | 'lost', until watch.close().
+   * 'unavailable' | 'available' | 'created' | 'removed' | 'lost' | 'adopted' (then `parent`
+   * is the new parent, -1: the controller), until watch.close().
    * options.onError(err, event): called when onEvent throws (default: rethrown on
    * its own tick, i.e. an uncaught exception).
    */
@@ -556,6 +558,7 @@ export class Client {
           id: int64(ev.id),
           kind: this._schema.eventNames[ev.kind] ?? `kind_${ev.kind}`,
           pid: int64(ev.pid),
+          ...(ev.kind === 6 ? { parent: int64(ev.parent) } : {}),
           watchId: cid,
         });
         return;

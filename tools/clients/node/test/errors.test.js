@@ -157,9 +157,11 @@ test('FAILED_PRECONDITION: re-creating a dead node under its own subtree', async
   await c.create(1);
   const p2 = await c.create(2, 1);
   const p3 = await c.create(3, 2);
+  // The child first: killed alone, 3 would be adopted by 1 (--orphans=adopt).
+  await ctl.signal(p3, 'SIGKILL');
+  await log.next({ id: 3, kind: 'lost', pid: p3 });
   await ctl.signal(p2, 'SIGKILL');
   await log.next({ id: 2, kind: 'lost', pid: p2 });
-  await log.next({ id: 3, kind: 'lost', pid: p3 }); // its child follows it
   await expectError(c.create(2, 3), FailedPrecondition, StatusCode.FAILED_PRECONDITION, { what: 'parent is a child of id' });
   await expectError(c.create(2, 2), FailedPrecondition, StatusCode.FAILED_PRECONDITION, { what: 'parent is id itself' });
   await expectError(c.create(4, 3), Unavailable, StatusCode.UNAVAILABLE, { what: 'parent is dead' });

@@ -25,6 +25,7 @@ class EventKind(enum.IntEnum):
     CREATED = 3  # a create answered OK (pid set)
     REMOVED = 4  # a remove answered OK, or a dead node was purged
     LOST = 5  # the worker process died (SIGCHLD)
+    ADOPTED = 6  # its parent died; it re-attached under ``parent``
 
 
 def _enum(cls, value):
@@ -81,7 +82,9 @@ class NodeEvent:
     id: int
     kind: EventKind
     pid: int
+    parent: int = -1  # ADOPTED: the new parent (-1: the controller)
 
     @classmethod
     def from_pb(cls, m) -> "NodeEvent":
-        return cls(m.id, _enum(EventKind, m.kind), m.pid)
+        kind = _enum(EventKind, m.kind)
+        return cls(m.id, kind, m.pid, m.parent if kind == EventKind.ADOPTED else -1)

@@ -1,0 +1,56 @@
+// node/lineage.h: the --ancestors list and what an orphan keeps of it.
+#include "node/lineage.h"
+
+#include "gtest/gtest.h"
+#include "status_matchers.h"
+
+namespace arbor::node {
+namespace {
+
+using ::arbor::testing::IsOk;
+using ::arbor::testing::StatusIs;
+
+const std::vector<Ancestor> kChain = {
+    {4, "ipc:///tmp/a/4.100"}, {2, "tcp://127.0.0.1:5000"}, {kControllerId, "ipc:///tmp/a/controller"}};
+
+TEST(LineageTest, FormatsAndParsesBack) {
+  std::string text = FormatAncestors(kChain);
+  EXPECT_EQ(text, "4@ipc:///tmp/a/4.100,2@tcp://127.0.0.1:5000,-1@ipc:///tmp/a/controller");
+  absl::StatusOr<std::vector<Ancestor>> parsed = ParseAncestors(text);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(*parsed, kChain);
+  EXPECT_EQ(FormatAncestors({}), "");
+  EXPECT_THAT(ParseAncestors(""), IsOk());
+}
+
+TEST(LineageTest, RejectsMalformedLists) {
+  for (const char* bad : {"4", "4@", "@x", "x@ipc://a,-1@b", "4@ipc://a",  // no controller
+                          "-1@a,4@b",                                     // controller not last
+                          "-1@a,-1@b", "4@a,,-1@b", "-2@a,-1@b", "2147483648@a,-1@b"}) {
+    EXPECT_THAT(ParseAncestors(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
+  EXPECT_FALSE(CanCarry("ipc:///tmp/a,b/controller"));
+  EXPECT_FALSE(CanCarry(""));
+  EXPECT_TRUE(CanCarry("ipc:///tmp/a@b/controller"));  // only the first '@' splits
+  absl::StatusOr<std::vector<Ancestor>> at = ParseAncestors("-1@ipc:///tmp/a@b/controller");
+  ASSERT_THAT(at, IsOk());
+  EXPECT_EQ((*at)[0].endpoint, "ipc:///tmp/a@b/controller");
+}
+
+TEST(LineageTest, AboveKeepsWhatIsBeyondTheNewParent) {
+  EXPECT_EQ(Above(kChain, 4), std::vector<Ancestor>(kChain.begin() + 1, kChain.end()));
+  EXPECT_EQ(Above(kChain, 2), std::vector<Ancestor>(kChain.begin() + 2, kChain.end()));
+  EXPECT_TRUE(Above(kChain, kControllerId).empty());
+  EXPECT_EQ(Above(kChain, 9), kChain) << "not an ancestor: unchanged";
+}
+
+TEST(LineageTest, RoundTripsThroughTheWire) {
+  v1::Lineage lineage;
+  ToLineage(kChain, lineage);
+  ASSERT_EQ(lineage.ancestors_size(), 3);
+  EXPECT_EQ(lineage.ancestors(1).id(), 2);
+  EXPECT_EQ(FromLineage(lineage), kChain);
+}
+
+}  // namespace
+}  // namespace arbor::node
