@@ -20,6 +20,7 @@ ABSL_FLAG(bool, insecure_listen, false, "allow --listen on a non-loopback tcp ad
 ABSL_FLAG(std::string, endpoint_file, "", "write the bound client endpoint to this file");
 ABSL_FLAG(bool, no_stdin, false, "headless: serve clients until SIGINT/SIGTERM");
 ABSL_FLAG(int64_t, max_client_in_flight, 4096, "calls one client may have in flight");
+ABSL_FLAG(int64_t, max_node_in_flight, 4096, "calls in flight to one node, all callers together");
 ABSL_FLAG(std::string, orphans, "adopt",
           "when a worker's parent dies: adopt (re-attach to the nearest live ancestor) or exit");
 ABSL_FLAG(int64_t, adopt_timeout_ms, 1000,
@@ -68,6 +69,8 @@ int main(int argc, char** argv) {
   options.adopt_orphans = orphans == "adopt";
   options.adopt_timeout =
       absl::Milliseconds(std::clamp<int64_t>(absl::GetFlag(FLAGS_adopt_timeout_ms), 1, 60000));
+  options.max_node_in_flight =
+      static_cast<int>(std::clamp<int64_t>(absl::GetFlag(FLAGS_max_node_in_flight), 1, 1 << 20));
   options.prompt = !options.no_stdin && isatty(STDIN_FILENO) == 1;
 
   auto controller = arbor::controller::Controller::Start(options);

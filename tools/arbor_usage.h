@@ -34,6 +34,8 @@ options:
   --no-stdin              headless: serve clients until SIGINT/SIGTERM/SIGHUP
   --insecure-listen       allow --listen on a non-loopback address (no authentication!)
   --max-client-in-flight N  calls one client may have in flight (default 4096)
+  --max-node-in-flight N  calls in flight to one node, all callers together; more
+                          answer RESOURCE_EXHAUSTED (default 4096)
   --help, --version
 )";
 

@@ -34,7 +34,8 @@ absl::Status Cancelled() { return absl::CancelledError("client closed"); }
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Channel>> Channel::Open(const std::string& endpoint,
-                                                       const transport::SocketOptions& options) {
+                                                       const transport::SocketOptions& options,
+                                                       int max_in_flight) {
   auto context = std::make_unique<transport::Context>();
   auto socket = transport::Socket::Dealer(*context, options, NewRoutingId());
   if (!socket.ok()) return socket.status();
@@ -42,14 +43,17 @@ absl::StatusOr<std::unique_ptr<Channel>> Channel::Open(const std::string& endpoi
   if (!connected.ok()) return connected;
   auto wakeup = Wakeup::Create();
   if (!wakeup.ok()) return wakeup.status();
-  auto channel =
-      absl::WrapUnique(new Channel(std::move(context), std::move(*socket), std::move(*wakeup)));
+  auto channel = absl::WrapUnique(
+      new Channel(std::move(context), std::move(*socket), std::move(*wakeup), max_in_flight));
   return channel;
 }
 
 Channel::Channel(std::unique_ptr<transport::Context> context, transport::Socket socket,
-                 Wakeup wakeup)
-    : context_(std::move(context)), socket_(std::move(socket)), wakeup_(std::move(wakeup)) {
+                 Wakeup wakeup, int max_in_flight)
+    : context_(std::move(context)),
+      socket_(std::move(socket)),
+      wakeup_(std::move(wakeup)),
+      max_in_flight_(max_in_flight) {
   loop_.AddSocket(socket_, [this] { OnSocketReadable(); });
   loop_.AddFd(wakeup_.fd(), [this] { OnWakeup(); });
   thread_ = std::thread([this] {
@@ -163,6 +167,11 @@ void Channel::Send(Call&& call) {
       }
       done(std::move(reply));
     };
+  }
+  if (static_cast<int>(pending_.size()) >= max_in_flight_) {
+    on_reply(absl::ResourceExhaustedError(
+        absl::StrCat("over ", max_in_flight_, " calls in flight (client)")));
+    return;
   }
   CallId id = pending_.Add(call.deadline, call.request.target(), std::move(on_reply));
   call.request.set_version(wire::kProtocolVersion);

@@ -53,8 +53,10 @@ class Channel {
   // the I/O thread. The connection itself is made in the background, so an
   // endpoint nobody listens on is not an error here: its calls time out.
   // INVALID_ARGUMENT for an endpoint libzmq rejects.
+  // Calls beyond `max_in_flight` resolve RESOURCE_EXHAUSTED unsent.
   static absl::StatusOr<std::unique_ptr<Channel>> Open(const std::string& endpoint,
-                                                       const transport::SocketOptions& options);
+                                                       const transport::SocketOptions& options,
+                                                       int max_in_flight);
   // Close().
   ~Channel();
   Channel(const Channel&) = delete;
@@ -75,7 +77,8 @@ class Channel {
   ClientCounters counters() const;
 
  private:
-  Channel(std::unique_ptr<transport::Context> context, transport::Socket socket, Wakeup wakeup);
+  Channel(std::unique_ptr<transport::Context> context, transport::Socket socket, Wakeup wakeup,
+          int max_in_flight);
 
   // I/O thread.
   void OnWakeup();
@@ -100,6 +103,7 @@ class Channel {
   std::optional<transport::EventLoop::TimerId> timer_;
   absl::Time timer_at_ = absl::InfinitePast();
   transport::Frames frames_;
+  int max_in_flight_;
   std::string send_buffer_;  // each request is encoded here
   wire::ScratchEnvelope scratch_;  // each reply is decoded here
 

@@ -25,6 +25,11 @@ struct ClientOptions {
   // own answer (which may be DEADLINE_EXCEEDED with a message) before it
   // resolves the call with DEADLINE_EXCEEDED itself.
   absl::Duration reply_grace = absl::Milliseconds(250);
+  // Calls this client has in flight at most; more resolve RESOURCE_EXHAUSTED at
+  // once, unsent. Matches the controller's --max-client-in-flight default, so
+  // the controller never holds more answers for us than our queue takes
+  // (a reply it cannot queue is lost, and its call waits for its deadline).
+  int max_in_flight = 4096;
   // The DEALER's options (queue limits, message size, ZMTP heartbeats,
   // reconnect period). Its routing id is chosen per Client, never shared.
   transport::SocketOptions socket;

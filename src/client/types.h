@@ -74,7 +74,7 @@ struct ClientCounters {
   uint64_t answered = 0;        // calls resolved by a reply
   uint64_t timed_out = 0;       // calls resolved by the local deadline
   uint64_t cancelled = 0;       // calls resolved by Close()
-  uint64_t send_failed = 0;     // calls resolved by a failed send
+  uint64_t send_failed = 0;     // calls resolved by a failed send or the in-flight cap
   uint64_t late_replies = 0;    // replies to no pending call (late or unknown)
   uint64_t events = 0;          // node events delivered to a watch
   uint64_t dropped_frames = 0;  // frames that did not decode as a reply

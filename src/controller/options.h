@@ -38,6 +38,9 @@ struct ControllerOptions {
   std::string listen;
   bool insecure_listen = false;
   int max_client_in_flight = 4096;
+  // Calls to one node in flight (all clients and the CLI together); more answer
+  // RESOURCE_EXHAUSTED (the CLI prints "Node is unavailable") instead of queueing.
+  int max_node_in_flight = 4096;
   // Write the bound client endpoint (one line) to this file.
   std::string endpoint_file;
   // Headless: ignore stdin; run until SIGINT/SIGTERM/SIGHUP.

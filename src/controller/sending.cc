@@ -78,6 +78,11 @@ void Controller::FlushRoots() {
 
 void Controller::Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
                       rpc::PendingCalls::Callback callback) {
+  if (pending_.InFlightTo(target) >= options_.max_node_in_flight) {
+    callback(absl::ResourceExhaustedError(absl::StrCat(
+        "over ", options_.max_node_in_flight, " calls in flight to node ", target)));
+    return;
+  }
   absl::Time deadline = MonoNow() + timeout;
   CallId id = pending_.Add(deadline, target, std::move(callback));
   request.set_correlation_id(id);

@@ -7,6 +7,7 @@ namespace arbor::rpc {
 CallId PendingCalls::Add(absl::Time deadline, NodeId target, Callback callback) {
   CallId id = next_id_++;
   calls_.emplace(id, Call{deadline, target, std::move(callback)});
+  ++per_target_[target];
   if (in_order_.empty() || in_order_.back().at <= deadline) {
     in_order_.push_back({deadline, id});
   } else {
@@ -23,6 +24,8 @@ bool PendingCalls::Resolve(CallId id, Outcome result) {
   // Out of the table before the callback runs: it may add or resolve calls.
   Call call = std::move(it->second);
   calls_.erase(it);
+  auto count = per_target_.find(call.target);
+  if (--count->second == 0) per_target_.erase(count);
   call.callback(std::move(result));
   return true;
 }
@@ -39,6 +42,11 @@ int PendingCalls::Expire(absl::Time now) {
     ++expired;
   }
   return expired;
+}
+
+int PendingCalls::InFlightTo(NodeId target) const {
+  auto it = per_target_.find(target);
+  return it == per_target_.end() ? 0 : it->second;
 }
 
 std::optional<absl::Time> PendingCalls::NextDeadline() {

@@ -70,6 +70,8 @@ class PendingCalls {
   // Not const: it drops the heap entries of calls already resolved.
   std::optional<absl::Time> NextDeadline();
   size_t size() const { return calls_.size(); }
+  // Calls to `target` not resolved yet.
+  int InFlightTo(NodeId target) const;
   bool Contains(CallId id) const { return calls_.contains(id); }
 
  private:
@@ -96,6 +98,7 @@ class PendingCalls {
 
   CallId next_id_ = 1;
   absl::flat_hash_map<CallId, Call> calls_;
+  absl::flat_hash_map<NodeId, int> per_target_;  // live calls per target
   std::deque<Deadline> in_order_;     // deadlines never decreasing
   std::vector<Deadline> out_of_order_;  // a min-heap (std::greater)
 };
