@@ -128,12 +128,64 @@ TEST(AdoptionProcessTest, AFrozenAncestorIsSkippedAfterTheAdoptTimeout) {
   EXPECT_EQ(adopted->parent, 1) << "past the frozen grandparent";
   EXPECT_GE(absl::Now() - killed, absl::Milliseconds(300)) << "2 had its adopt timeout";
   ExpectValue(*client, 4, 4);
-  // 2 wakes up and forwards the Hello it was sent: the node does not move back.
+  // 2 wakes up (the Hello queued for it died with 4's old connection): 4 stays.
   ASSERT_TRUE(controller.arbor().SignalWorker(p2, SIGCONT));
   EXPECT_EQ(Get(client->Ping(2)).value_or(false), true);
   EXPECT_EQ(Get(client->Ping(2)).value_or(false), true);
   EXPECT_EQ(Parents(*client)[4], 1);
   ExpectValue(*client, 4, 4);
+  controller.Stop();
+}
+
+TEST(AdoptionProcessTest, OrphansFindALiveAncestorWhenSeveralDieTogether) {
+  Controller controller;
+  EventLog events;
+  auto client = controller.Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
+  // 1 - 2 - 3 - 4 - 5 - 6: 4 skips dead 3 and 2; 6 asks 4 while 4 is itself
+  // re-attaching (its Hello can be lost there: it says it again).
+  std::map<NodeId, pid_t> pids;
+  for (NodeId id = 1; id <= 6; ++id) {
+    pids[id] = controller.Create(*client, id, id == 1 ? kControllerId : id - 1);
+    ASSERT_GT(pids[id], 0);
+    ASSERT_THAT(Get(client->Exec(id, "k", id * 10)), IsOk());
+  }
+  absl::Time killed = absl::Now();
+  for (NodeId id : {2, 3, 5}) ASSERT_TRUE(controller.arbor().SignalWorker(pids[id], SIGKILL));
+  for (NodeId id : {4, 6}) {
+    ASSERT_TRUE(events.WaitForEvent(id, EventKind::kAdopted, killed + 2 * kAdoptBound).has_value())
+        << "node " << id << " not adopted within " << 2 * kAdoptBound;
+    ExpectValue(*client, id, id * 10);
+  }
+  std::cerr << "both re-attached " << absl::Now() - killed << " after the kills\n";
+  std::map<NodeId, NodeId> parents = Parents(*client);
+  EXPECT_EQ(parents[4], 1);
+  EXPECT_TRUE(parents[6] == 4 || parents[6] == 1 || parents[6] == kControllerId) << parents[6];
+  controller.Stop();
+}
+
+TEST(AdoptionProcessTest, ALinkVerdictMadeWhileOrphanedStillReachesTheController) {
+  Controller controller;
+  EventLog events;
+  auto client = controller.Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
+  pid_t p1 = controller.Create(*client, 1);
+  pid_t p2 = controller.Create(*client, 2, 1);
+  pid_t p3 = controller.Create(*client, 3, 2);
+  pid_t p4 = controller.Create(*client, 4, 3);
+  ASSERT_TRUE(p1 > 0 && p2 > 0 && p3 > 0 && p4 > 0);
+  ASSERT_THAT(Get(client->SetHeartbeat(100)), IsOk());
+  // 3 judges 4 silent (after 4 periods) about when it judges 2 gone: its
+  // verdict must not be lost with the old link.
+  ASSERT_TRUE(controller.arbor().SignalWorker(p4, SIGSTOP));
+  ASSERT_TRUE(controller.arbor().SignalWorker(p2, SIGKILL));
+  EXPECT_TRUE(events.WaitForEvent(3, EventKind::kAdopted, Within()).has_value());
+  EXPECT_TRUE(events.WaitForEvent(4, EventKind::kUnavailable, Within()).has_value());
+  ASSERT_TRUE(controller.arbor().SignalWorker(p4, SIGCONT));
+  EXPECT_TRUE(events.WaitForEvent(4, EventKind::kAvailable, Within()).has_value());
+  EXPECT_THAT(Get(client->Exec(4, "k", 4)), IsOk());
   controller.Stop();
 }
 

@@ -131,6 +131,17 @@ INSTANTIATE_TEST_SUITE_P(
            e.mutable_reparent()->set_endpoint(kEndpoint256);
          },
          StatusCode::kOk},
+        {"Lineage",
+         [](auto& e) {
+           auto* a = e.mutable_lineage()->add_ancestors();
+           a->set_id(4);
+           a->set_endpoint(kEndpoint256);
+           a = e.mutable_lineage()->add_ancestors();
+           a->set_id(-1);
+           a->set_endpoint("ipc:///c");
+         },
+         StatusCode::kOk},
+        {"LineageEmptyUnderTheController", [](auto& e) { e.mutable_lineage(); }, StatusCode::kOk},
         {"HeartbeatConfig", [](auto& e) { e.mutable_heartbeat_config()->set_interval_ms(2000); },
          StatusCode::kOk},
         {"Heartbeat", [](auto& e) { e.mutable_heartbeat(); }, StatusCode::kOk},
@@ -240,6 +251,39 @@ INSTANTIATE_TEST_SUITE_P(
         {"RemoveNoEndpointIsAClientRemove",
          [](auto& e) { e.mutable_remove_request()->set_new_parent_id(1); }, StatusCode::kOk},
         {"RemoveReplyChildNegative", [](auto& e) { e.mutable_remove_reply()->add_children(-5); },
+         StatusCode::kInvalidArgument},
+        {"LineageWithoutTheController",
+         [](auto& e) {
+           auto* a = e.mutable_lineage()->add_ancestors();
+           a->set_id(4);
+           a->set_endpoint("ipc:///x");
+         },
+         StatusCode::kInvalidArgument},
+        {"LineageControllerNotLast",
+         [](auto& e) {
+           auto* a = e.mutable_lineage()->add_ancestors();
+           a->set_id(-1);
+           a->set_endpoint("ipc:///c");
+           a = e.mutable_lineage()->add_ancestors();
+           a->set_id(4);
+           a->set_endpoint("ipc:///x");
+         },
+         StatusCode::kInvalidArgument},
+        {"LineageEndpointTooLong",
+         [](auto& e) {
+           auto* a = e.mutable_lineage()->add_ancestors();
+           a->set_id(-1);
+           a->set_endpoint(kEndpoint257);
+         },
+         StatusCode::kInvalidArgument},
+        {"LineageTooLong",
+         [](auto& e) {
+           for (int i = 1; i <= 101; ++i) {
+             auto* a = e.mutable_lineage()->add_ancestors();
+             a->set_id(i == 101 ? -1 : i);
+             a->set_endpoint("ipc:///x");
+           }
+         },
          StatusCode::kInvalidArgument},
         {"ReparentParentTooBig",
          [](auto& e) {

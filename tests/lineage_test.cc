@@ -1,10 +1,10 @@
-// node/lineage.h: the --ancestors list and what an orphan keeps of it.
-#include "node/lineage.h"
+// wire/lineage.h: the --ancestors list and what an orphan keeps of it.
+#include "wire/lineage.h"
 
 #include "gtest/gtest.h"
 #include "status_matchers.h"
 
-namespace arbor::node {
+namespace arbor::wire {
 namespace {
 
 using ::arbor::testing::IsOk;
@@ -37,6 +37,26 @@ TEST(LineageTest, RejectsMalformedLists) {
   EXPECT_EQ((*at)[0].endpoint, "ipc:///tmp/a@b/controller");
 }
 
+TEST(LineageTest, TrimmedKeepsTheNearestAndTheController) {
+  std::vector<Ancestor> deep;
+  for (NodeId id = 1; id <= 150; ++id) deep.push_back({id, "ipc:///x"});
+  deep.push_back({kControllerId, "ipc:///c"});
+  std::vector<Ancestor> kept = Trimmed(deep);
+  ASSERT_EQ(kept.size(), kMaxAncestors);
+  EXPECT_EQ(kept.front().id, 1);
+  EXPECT_EQ(kept[kMaxAncestors - 2].id, static_cast<NodeId>(kMaxAncestors - 1));
+  EXPECT_EQ(kept.back().id, kControllerId);
+  EXPECT_EQ(Trimmed(kChain), kChain);
+}
+
+TEST(LineageTest, PlausibleRejectsItselfAndRepeats) {
+  EXPECT_TRUE(Plausible(kChain, 7));
+  EXPECT_FALSE(Plausible(kChain, 4)) << "a node is not its own ancestor";
+  std::vector<Ancestor> twice = {{4, "a"}, {4, "b"}, {kControllerId, "c"}};
+  EXPECT_FALSE(Plausible(twice, 7));
+  EXPECT_TRUE(Plausible({}, 7));
+}
+
 TEST(LineageTest, AboveKeepsWhatIsBeyondTheNewParent) {
   EXPECT_EQ(Above(kChain, 4), std::vector<Ancestor>(kChain.begin() + 1, kChain.end()));
   EXPECT_EQ(Above(kChain, 2), std::vector<Ancestor>(kChain.begin() + 2, kChain.end()));
@@ -53,4 +73,4 @@ TEST(LineageTest, RoundTripsThroughTheWire) {
 }
 
 }  // namespace
-}  // namespace arbor::node
+}  // namespace arbor::wire

@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
   options.heartbeat = absl::Milliseconds(absl::GetFlag(FLAGS_heartbeat_ms));
   options.controller_pid = static_cast<pid_t>(absl::GetFlag(FLAGS_controller_pid));
   options.verbose = absl::GetFlag(FLAGS_verbose);
-  auto ancestors = arbor::node::ParseAncestors(absl::GetFlag(FLAGS_ancestors));
+  auto ancestors = arbor::wire::ParseAncestors(absl::GetFlag(FLAGS_ancestors));
   std::string orphans = absl::GetFlag(FLAGS_orphans);
   int64_t adopt_timeout_ms = absl::GetFlag(FLAGS_adopt_timeout_ms);
   if (!ancestors.ok() || (orphans != "adopt" && orphans != "exit") || adopt_timeout_ms <= 0) {

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
-#include "node/lineage.h"
+#include "wire/lineage.h"
 #include "process/child.h"
 #include "wire/codec.h"
 #include "wire/deadline.h"
@@ -69,7 +69,7 @@ absl::Status Controller::Setup() {
   ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
   children_.emplace(std::move(router));
   ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
-  if (!node::CanCarry(endpoint_)) {  // it travels in workers' --ancestors lists
+  if (options_.adopt_orphans && !wire::CanCarry(endpoint_)) {  // it travels in workers' --ancestors lists
     return absl::FailedPreconditionError(
         absl::StrCat("the endpoint ", endpoint_, " contains ','; set TMPDIR to a path without one"));
   }
@@ -296,7 +296,9 @@ void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
       (hello.attempt() != 0 && hello.attempt() <= node->hello_attempt) ||
       // Never under its own subtree (a forged or garbled Hello).
       (parent != kControllerId && topology_.IsOnRoute(id, parent)) ||
-      (parent != kControllerId && topology_.Find(parent)->state == tree::NodeState::kDead)) {
+      (parent != kControllerId && topology_.Find(parent)->state == tree::NodeState::kDead) ||
+      // It came up through its parent's root: not through a stale link.
+      (parent != kControllerId && topology_.Route(parent).front() != from)) {
     log_.Debug("stale Hello from node %d (pid %d)", id, hello.pid());
     return;
   }
@@ -317,13 +319,15 @@ void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
   if (creating) {
     auto it = creating_calls_.find(id);
     if (it != creating_calls_.end()) pending_.Resolve(it->second, envelope);
+    if (options_.adopt_orphans) SendLineage(id);
     return;
   }
   // Re-attached after `remove` of its parent — possibly before the removed
   // node's reply arrives, or late, after a freeze — or adopted by an ancestor
   // after its parent died: it is heard from under its new parent, which is
   // authoritative.
-  bool adopted = node->parent != parent && !node->reattaching;
+  bool adopted = (node->orphaned || node->parent != parent) && !node->reattaching;
+  node->orphaned = false;
   topology_.Move(id, parent);
   if (adopted) Notify(id, v1::NODE_EVENT_ADOPTED, node->pid, parent);
   node->endpoint = hello.endpoint();
@@ -332,6 +336,7 @@ void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
   if (it != reattach_calls_.end()) pending_.Resolve(it->second, envelope);
   pump_needed_ = true;
   if (detector_.enabled()) ApplyLinks({{id, true}});
+  if (options_.adopt_orphans) SendLineage(id);
 }
 
 void Controller::ApplyLinks(const std::vector<health::LinkChange>& changes) {

@@ -26,6 +26,7 @@
 #include "controller/operations.h"
 #include "controller/options.h"
 #include "wire/batch.h"
+#include "wire/lineage.h"
 #include "wire/scratch.h"
 #include "health/detector.h"
 #include "process/signals.h"
@@ -117,9 +118,12 @@ class Controller : public Operations {
   // ---- operations' helpers (operations.cc) ----
   absl::Duration TimeoutOr(absl::Duration timeout) const;
   void SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done);
-  // --ancestors for a child of `parent`: beyond it, nearest first, ending with
-  // the controller (node/lineage.h); empty under the controller.
-  std::string AncestorsBeyond(NodeId parent) const;
+  // A child of `parent`'s ancestors beyond it, nearest first, ending with the
+  // controller (wire/lineage.h); empty under the controller.
+  std::vector<wire::Ancestor> AncestorsBeyond(NodeId parent) const;
+  // Tells `id` its ancestors (down its route): the answer to its Hello that
+  // ends an orphan's adoption, and keeps every worker's list current.
+  void SendLineage(NodeId id);
   void ExpectReattach(NodeId id);
   // `parent`: for ADOPTED, the new parent.
   void Notify(NodeId id, v1::NodeEventKind kind, int64_t pid, NodeId parent = kControllerId);

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "controller/controller.h"
-#include "node/lineage.h"
+#include "wire/lineage.h"
 
 namespace arbor::controller {
 
@@ -44,16 +44,27 @@ void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout, Done<i
        });
 }
 
-std::string Controller::AncestorsBeyond(NodeId parent) const {
-  if (parent == kControllerId) return "";
-  std::vector<node::Ancestor> chain;
+std::vector<wire::Ancestor> Controller::AncestorsBeyond(NodeId parent) const {
+  std::vector<wire::Ancestor> chain;
+  if (parent == kControllerId) return chain;
   for (const tree::Node* n = topology_.Find(parent); n != nullptr;
        n = topology_.Find(n->parent)) {
     if (n->parent == kControllerId) break;
     chain.push_back({n->parent, EndpointOf(n->parent)});
   }
   chain.push_back({kControllerId, endpoint_});
-  return node::FormatAncestors(chain);
+  return wire::Trimmed(std::move(chain));
+}
+
+void Controller::SendLineage(NodeId id) {
+  const tree::Node* node = topology_.Find(id);
+  tree::Topology::Path route = topology_.Route(id);
+  if (node == nullptr || route.empty()) return;
+  v1::Envelope lineage;
+  lineage.set_target(id);
+  for (size_t i = 1; i < route.size(); ++i) lineage.add_route(route[i]);
+  wire::ToLineage(AncestorsBeyond(node->parent), *lineage.mutable_lineage());
+  SendToRoot(route[0], lineage).IgnoreError();  // lost: the worker says Hello again
 }
 
 void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done) {
@@ -65,8 +76,10 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done)
     done(absl::UnavailableError("parent is unavailable"));
     return;
   }
+  std::string ancestors =
+      options_.adopt_orphans ? wire::FormatAncestors(AncestorsBeyond(parent)) : "";
   absl::StatusOr<pid_t> pid =
-      workers_->Spawn({id, parent, EndpointOf(parent), heartbeat_ms_, AncestorsBeyond(parent)});
+      workers_->Spawn({id, parent, EndpointOf(parent), heartbeat_ms_, std::move(ancestors)});
   if (!pid.ok()) {
     topology_.AbortCreate(id);
     pump_needed_ = true;

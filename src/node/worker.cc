@@ -111,8 +111,6 @@ void Worker::OnParentReadable() {
       CountDropped(std::string(decoded.message()));
       continue;
     }
-    // The new parent's first word (its HeartbeatConfig) says it took us.
-    if (adoption_) OnAdopted();
     taken += wire::Unbatch(
         frame, frames_[0], inner_,
         [this](v1::Envelope& envelope, std::string_view) { OnParentEnvelope(envelope); },
@@ -136,8 +134,7 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
       Reparent(envelope.reparent().parent_id(), envelope.reparent().endpoint());
       return;
     case v1::Envelope::kLineage:
-      ancestors_ = FromLineage(envelope.lineage());
-      SendLineage();
+      OnLineage(envelope);
       return;
     default:
       break;
@@ -272,71 +269,10 @@ void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
     return;
   }
   SendHello();
-  ancestors_ = Above(ancestors_, parent_id);
+  ancestors_ = wire::Above(ancestors_, parent_id);
   SendLineage();
 }
 
-// ---- orphan adoption ----
-
-void Worker::OnParentGone() {
-  if (adoption_) {  // the ancestor being tried is gone too
-    log_.Debug("node %d is gone too", parent_->parent());
-    TryNextAncestor();
-    return;
-  }
-  if (!options_.adopt_orphans || ancestors_.empty()) {
-    log_.Debug("parent %d is gone: exiting", parent_->parent());
-    Exit(0, 0);
-    return;
-  }
-  log_.Debug("parent %d is gone: re-attaching", parent_->parent());
-  adoption_.emplace();
-  TryNextAncestor();
-}
-
-void Worker::TryNextAncestor() {
-  if (adoption_->timer) loop_.Cancel(*adoption_->timer);
-  adoption_->timer.reset();
-  // What was batched for the dead parent answered calls the controller has
-  // already failed: it is dropped with the old link.
-  up_.Clear();
-  while (adoption_->next < ancestors_.size()) {
-    const Ancestor& next = ancestors_[adoption_->next++];
-    absl::Status connected = parent_->Connect(next.id, next.endpoint, 0);
-    if (!connected.ok()) {
-      log_.Debug("cannot connect to node %d: %s", next.id, connected.ToString());
-      continue;
-    }
-    log_.Debug("asking node %d to adopt us", next.id);
-    SendHello();
-    adoption_->timer = loop_.ScheduleAt(loop_.now() + options_.adopt_timeout, [this] {
-      adoption_->timer.reset();
-      log_.Debug("node %d did not answer in time", parent_->parent());
-      TryNextAncestor();
-    });
-    return;
-  }
-  log_.Warn("no live ancestor left: exiting");
-  Exit(0, 0);
-}
-
-void Worker::OnAdopted() {
-  if (adoption_->timer) loop_.Cancel(*adoption_->timer);
-  ancestors_.erase(ancestors_.begin(), ancestors_.begin() + adoption_->next);
-  adoption_.reset();
-  log_.Debug("adopted by node %d", parent_->parent());
-  SendLineage();
-}
-
-void Worker::SendLineage() {
-  if (children_known_.empty()) return;
-  std::vector<Ancestor> theirs = {{parent_->parent(), parent_->endpoint()}};
-  theirs.insert(theirs.end(), ancestors_.begin(), ancestors_.end());
-  v1::Envelope lineage;
-  lineage.set_target(options_.id);
-  ToLineage(theirs, *lineage.mutable_lineage());
-  SendToChildren(lineage);
-}
 
 void Worker::OnChildReadable() {
   auto stop = [this] { return loop_.stopped(); };
@@ -367,6 +303,10 @@ void Worker::OnChildReadable() {
 void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, std::string_view bytes) {
   absl::Time now = loop_.now();
   if (envelope.has_hello() && envelope.hello().id() == child) {
+    if (removal_) {  // we are leaving: it finds a parent that stays
+      CountDropped("Hello while being removed");
+      return;
+    }
     // Our own (new or re-created or adopted) child: watch it, give it our period.
     children_known_.insert(child);
     detector_.Watch(child, now);

@@ -19,8 +19,8 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "health/detector.h"
-#include "node/lineage.h"
 #include "node/parent_link.h"
+#include "wire/lineage.h"
 #include "node/store.h"
 #include "process/signals.h"
 #include "transport/endpoints.h"
@@ -36,8 +36,8 @@ struct WorkerOptions {
   NodeId id = 0;
   NodeId parent_id = kControllerId;
   std::string parent_endpoint;  // the parent's ROUTER
-  // Beyond the parent, nearest first, ending with the controller (node/lineage.h).
-  std::vector<Ancestor> ancestors;
+  // Beyond the parent, nearest first, ending with the controller (wire/lineage.h).
+  std::vector<wire::Ancestor> ancestors;
   // When the parent is gone: re-attach to the nearest live ancestor, or exit.
   bool adopt_orphans = true;
   // How long an ancestor may take to answer an orphan's Hello before the next
@@ -89,9 +89,15 @@ class Worker {
   void Forward(v1::Envelope& request, absl::Time deadline);
   void ApplyHeartbeat(absl::Duration interval);
   void Reparent(NodeId parent_id, const std::string& endpoint);
-  // Orphan adoption (worker.cc): the parent is gone; try the ancestors in turn.
+  // ---- orphan adoption (worker_adopt.cc) ----
+  // The parent is gone: try the ancestors in turn, nearest first.
   void OnParentGone();
   void TryNextAncestor();
+  // Says Hello to the ancestor being tried again (our last one may have been
+  // lost behind a link that broke); gives up on it after adopt_timeout.
+  void OnAdoptTimer();
+  // A Lineage from the parent link: forwarded down its route, or ours.
+  void OnLineage(v1::Envelope& envelope);
   void OnAdopted();
   // Tells the children their ancestors beyond us changed (Lineage).
   void SendLineage();
@@ -127,12 +133,15 @@ class Worker {
   std::string endpoint_;
   std::optional<transport::Socket> children_;
   std::optional<ParentLink> parent_;
-  std::vector<Ancestor> ancestors_;  // beyond the parent
+  std::vector<wire::Ancestor> ancestors_;  // beyond the parent
   uint64_t hellos_ = 0;              // Hello.attempt of the last one sent
-  // Re-attaching: the index in ancestors_ of the next one to try, and the timer
-  // that gives up on the current one.
+  // Re-attaching: the index in ancestors_ of the next one to try; when we gave
+  // the current one our first Hello; the timer that says it again or gives up.
+  // Done when the controller's Lineage for us arrives through it.
   struct Adoption {
+    std::vector<wire::Ancestor> candidates;  // ancestors_ when the parent went
     size_t next = 0;
+    absl::Time since;
     std::optional<transport::EventLoop::TimerId> timer;
   };
   std::optional<Adoption> adoption_;

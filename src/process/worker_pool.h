@@ -21,7 +21,7 @@ struct SpawnRequest {
   NodeId parent;
   std::string parent_endpoint;
   int64_t heartbeat_ms;
-  std::string ancestors;  // --ancestors (node/lineage.h); empty under the controller
+  std::string ancestors;  // --ancestors (wire/lineage.h); empty under the controller
 };
 
 class WorkerPool {

@@ -50,6 +50,7 @@ void Topology::BeginCreate(NodeId id, NodeId parent) {
   existing->reattaching = false;
   existing->removing = false;
   existing->hello_attempt = 0;  // a new process counts its Hellos from 1
+  existing->orphaned = false;
   ChildrenOf(parent).insert(id);
 }
 
@@ -93,6 +94,11 @@ void Topology::MarkDead(NodeId id) {
   if (n != nullptr) {
     n->state = NodeState::kDead;
     n->reattaching = false;
+    for (NodeId c : n->children) {
+      if (Node* child = Find(c); child != nullptr && child->state == NodeState::kAlive) {
+        child->orphaned = true;
+      }
+    }
   }
 }
 

@@ -34,6 +34,7 @@ struct Node {
   bool reattaching = false;   // told to move to a new parent, Hello not seen yet
   bool removing = false;      // a remove is in flight: its subtree is moving
   uint64_t hello_attempt = 0;  // Hello.attempt of the newest Hello taken from this pid
+  bool orphaned = false;       // its parent died; not heard from since
   // A create over a dead node: what to restore if it fails.
   struct Previous {
     NodeId parent;

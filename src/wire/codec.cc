@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "wire/batch.h"
+#include "wire/lineage.h"
 
 namespace arbor::wire {
 namespace {
@@ -74,7 +75,8 @@ absl::Status ValidateBody(const v1::Envelope& e) {
     case v1::Envelope::kLineage: {
       // Nearest first, the controller last and only last.
       const auto& chain = e.lineage().ancestors();
-      if (chain.empty() || chain.size() > kMaxRouteLength) return Invalid("bad lineage length");
+      // Empty: the receiver's parent is the controller.
+      if (static_cast<size_t>(chain.size()) > kMaxAncestors) return Invalid("lineage too long");
       for (int i = 0; i < chain.size(); ++i) {
         bool last = i + 1 == chain.size();
         if (last ? chain[i].id() != kControllerId : !IsWorkerId(chain[i].id())) {

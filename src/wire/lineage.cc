@@ -1,14 +1,15 @@
-#include "node/lineage.h"
+#include "wire/lineage.h"
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/strings.h"
 
-namespace arbor::node {
+namespace arbor::wire {
 
 bool CanCarry(std::string_view endpoint) {
   return !endpoint.empty() && endpoint.find(',') == std::string_view::npos;
@@ -40,6 +41,21 @@ absl::StatusOr<std::vector<Ancestor>> ParseAncestors(std::string_view text) {
   return chain;
 }
 
+std::vector<Ancestor> Trimmed(std::vector<Ancestor> chain) {
+  if (chain.size() > kMaxAncestors) {
+    chain.erase(chain.begin() + (kMaxAncestors - 1), chain.end() - 1);
+  }
+  return chain;
+}
+
+bool Plausible(const std::vector<Ancestor>& chain, NodeId self) {
+  absl::flat_hash_set<NodeId> seen;
+  for (const Ancestor& a : chain) {
+    if (a.id == self || !seen.insert(a.id).second) return false;
+  }
+  return true;
+}
+
 std::vector<Ancestor> Above(const std::vector<Ancestor>& chain, NodeId new_parent) {
   auto it = std::find_if(chain.begin(), chain.end(),
                          [new_parent](const Ancestor& a) { return a.id == new_parent; });
@@ -62,4 +78,4 @@ void ToLineage(const std::vector<Ancestor>& chain, v1::Lineage& out) {
   }
 }
 
-}  // namespace arbor::node
+}  // namespace arbor::wire

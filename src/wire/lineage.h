@@ -1,9 +1,10 @@
 // A worker's ancestors beyond its parent, nearest first, ending with the
-// controller: what an orphan tries, in order, to re-attach to (DESIGN §1,
-// --orphans=adopt). Given at spawn as --ancestors=ID@ENDPOINT,...; kept current
-// by Lineage envelopes from the parent.
-#ifndef ARBOR_NODE_LINEAGE_H_
-#define ARBOR_NODE_LINEAGE_H_
+// controller: what an orphan tries, in order, to re-attach to (README
+// "Orphans"). Given at spawn as --ancestors=ID@ENDPOINT,...; then sent by the
+// controller in a Lineage envelope whenever it takes the worker's Hello, and by
+// a parent to its children when its own chain changes.
+#ifndef ARBOR_WIRE_LINEAGE_H_
+#define ARBOR_WIRE_LINEAGE_H_
 
 #include <string>
 #include <string_view>
@@ -13,13 +14,18 @@
 #include "arbor/v1/arbor.pb.h"
 #include "common/ids.h"
 
-namespace arbor::node {
+namespace arbor::wire {
 
 struct Ancestor {
   NodeId id;
   std::string endpoint;
   bool operator==(const Ancestor&) const = default;
 };
+
+// Longest chain kept: the nearest ancestors, then the controller. An orphan
+// whose 99 nearest ancestors are all dead goes to the controller; the flag stays
+// far below Linux's 128 KiB per argument however deep the tree.
+inline constexpr size_t kMaxAncestors = 100;
 
 // "ID@ENDPOINT,ID@ENDPOINT"; "" for none. Endpoints must not contain ','
 // (CanCarry).
@@ -30,14 +36,19 @@ absl::StatusOr<std::vector<Ancestor>> ParseAncestors(std::string_view text);
 // True when `endpoint` can travel in an --ancestors list.
 bool CanCarry(std::string_view endpoint);
 
+// At most kMaxAncestors: the nearest ones and the controller.
+std::vector<Ancestor> Trimmed(std::vector<Ancestor> chain);
+// A chain a worker `self` may adopt: it does not name `self` nor any id twice.
+bool Plausible(const std::vector<Ancestor>& chain, NodeId self);
+
 // The chain beyond `new_parent` when a node moves up to it: the part of `chain`
 // after it; unchanged when `new_parent` is not in it.
 std::vector<Ancestor> Above(const std::vector<Ancestor>& chain, NodeId new_parent);
 
-// Lineage <-> chain (wire validation already checked the shape).
+// Lineage <-> chain (Validate already checked the shape).
 std::vector<Ancestor> FromLineage(const v1::Lineage& lineage);
 void ToLineage(const std::vector<Ancestor>& chain, v1::Lineage& out);
 
-}  // namespace arbor::node
+}  // namespace arbor::wire
 
-#endif  // ARBOR_NODE_LINEAGE_H_
+#endif  // ARBOR_WIRE_LINEAGE_H_

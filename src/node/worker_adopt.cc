@@ -1,0 +1,108 @@
+// Worker: orphan adoption (README "Orphans"). When the parent is gone the
+// worker connects to its nearest ancestor and says Hello; it is adopted when the
+// controller — having taken that Hello — sends it a Lineage through its new
+// parent. A frozen ancestor (connection accepted, nothing answered), or one that
+// lost the Hello while it was re-attaching itself, is skipped after
+// adopt_timeout; a dead one as soon as its reconnects are refused.
+#include "node/worker.h"
+
+#include "absl/strings/str_cat.h"
+#include "wire/codec.h"
+
+namespace arbor::node {
+
+void Worker::OnParentGone() {
+  if (adoption_) {  // the ancestor being tried is gone too
+    log_.Debug("node %d is gone too", parent_->parent());
+    TryNextAncestor();
+    return;
+  }
+  if (!options_.adopt_orphans || ancestors_.empty()) {
+    log_.Debug("parent %d is gone: exiting", parent_->parent());
+    Exit(0, 0);
+    return;
+  }
+  log_.Debug("parent %d is gone: re-attaching", parent_->parent());
+  adoption_.emplace();
+  adoption_->candidates = ancestors_;
+  TryNextAncestor();
+}
+
+void Worker::TryNextAncestor() {
+  if (adoption_->timer) loop_.Cancel(*adoption_->timer);
+  adoption_->timer.reset();
+  // Batched for the dead parent: replies to calls the controller has already
+  // failed, and link verdicts OnAdopted reports again.
+  up_.Clear();
+  while (adoption_->next < adoption_->candidates.size()) {
+    const wire::Ancestor& next = adoption_->candidates[adoption_->next++];
+    absl::Status connected = parent_->Connect(next.id, next.endpoint, 0);
+    if (!connected.ok()) {
+      log_.Debug("cannot connect to node %d: %s", next.id, connected.ToString());
+      continue;
+    }
+    log_.Debug("asking node %d to adopt us", next.id);
+    adoption_->since = loop_.now();
+    SendHello();
+    adoption_->timer =
+        loop_.ScheduleAt(loop_.now() + options_.adopt_timeout / 4, [this] { OnAdoptTimer(); });
+    return;
+  }
+  log_.Warn("no live ancestor left: exiting");
+  Exit(0, 0);
+}
+
+void Worker::OnAdoptTimer() {
+  adoption_->timer.reset();
+  if (loop_.now() - adoption_->since >= options_.adopt_timeout) {
+    log_.Debug("node %d did not take us in time", parent_->parent());
+    TryNextAncestor();
+    return;
+  }
+  SendHello();
+  adoption_->timer =
+      loop_.ScheduleAt(loop_.now() + options_.adopt_timeout / 4, [this] { OnAdoptTimer(); });
+}
+
+void Worker::OnLineage(v1::Envelope& envelope) {
+  if (envelope.route_size() > 0) {  // the controller's, for a node below us
+    NodeId next = envelope.route(0);
+    envelope.mutable_route()->erase(envelope.mutable_route()->begin());
+    SendToChild(next, wire::Encode(envelope)).IgnoreError();
+    return;
+  }
+  std::vector<wire::Ancestor> chain = wire::FromLineage(envelope.lineage());
+  if (!wire::Plausible(chain, options_.id)) {
+    CountDropped("implausible lineage");
+    return;
+  }
+  ancestors_ = std::move(chain);
+  // Only the controller's answer to our Hello ends an adoption: our new
+  // parent's own Lineage says nothing about whether our Hello got through.
+  if (adoption_ && envelope.target() == options_.id) OnAdopted();
+  SendLineage();
+}
+
+void Worker::OnAdopted() {
+  if (adoption_->timer) loop_.Cancel(*adoption_->timer);
+  adoption_.reset();
+  log_.Debug("adopted by node %d", parent_->parent());
+  // A verdict sent while we had no parent went nowhere: only changes travel
+  // up, so the links still down are reported again (the controller ignores
+  // repeats).
+  for (NodeId child : children_known_) {
+    if (detector_.enabled() && !detector_.IsUp(child)) ReportLink(child, false);
+  }
+}
+
+void Worker::SendLineage() {
+  if (children_known_.empty() || !options_.adopt_orphans) return;
+  std::vector<wire::Ancestor> theirs = {{parent_->parent(), parent_->endpoint()}};
+  theirs.insert(theirs.end(), ancestors_.begin(), ancestors_.end());
+  v1::Envelope lineage;
+  lineage.set_target(options_.id);
+  wire::ToLineage(wire::Trimmed(std::move(theirs)), *lineage.mutable_lineage());
+  SendToChildren(lineage);
+}
+
+}  // namespace arbor::node
