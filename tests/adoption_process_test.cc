@@ -189,6 +189,38 @@ TEST(AdoptionProcessTest, ALinkVerdictMadeWhileOrphanedStillReachesTheController
   controller.Stop();
 }
 
+TEST(AdoptionProcessTest, AHelloForwardedLateByAThawedAncestorDoesNotMoveTheNodeBack) {
+  Controller controller({"--adopt-timeout-ms=300"});
+  EventLog events;
+  auto client = controller.Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
+  // 1 - 2 - 3 - 4 - 5. With 2 frozen and 4 killed, 5 asks 3: 3 is alive and
+  // passes its Hellos up to 2, which holds them. 5 gives up on 3, then on 2,
+  // and is taken by 1. When 2 thaws, the controller gets those old Hellos
+  // (parent 3) and must keep 5 under 1.
+  std::map<NodeId, pid_t> pids;
+  for (NodeId id = 1; id <= 5; ++id) {
+    pids[id] = controller.Create(*client, id, id == 1 ? kControllerId : id - 1);
+    ASSERT_GT(pids[id], 0);
+  }
+  ASSERT_THAT(Get(client->Exec(5, "k", 5)), IsOk());
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[2], SIGSTOP));
+  ASSERT_TRUE(testing::WaitAllThreadsStopped(pids[2], Within()));
+  absl::Time killed = absl::Now();
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[4], SIGKILL));
+  std::optional<NodeEvent> adopted = events.WaitForEvent(5, EventKind::kAdopted, killed + kAdoptBound);
+  ASSERT_TRUE(adopted.has_value());
+  EXPECT_EQ(adopted->parent, 1);
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[2], SIGCONT));
+  // 2 answers after it passed up what it held for 3.
+  EXPECT_EQ(Get(client->Ping(3)).value_or(false), true);
+  EXPECT_EQ(Get(client->Ping(2)).value_or(false), true);
+  EXPECT_EQ(Parents(*client)[5], 1);
+  ExpectValue(*client, 5, 5);
+  controller.Stop();
+}
+
 TEST(AdoptionProcessTest, TheControllerAdoptsTheChildrenOfAKilledRoot) {
   Controller controller;
   EventLog events;
