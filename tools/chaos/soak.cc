@@ -132,7 +132,7 @@ class Soak {
   absl::flat_hash_map<NodeId, Node> nodes_;
   std::vector<pid_t> pids_;  // every worker ever created
   bool running_ = true;
-  uint64_t in_flight_ = 0;
+  uint64_t in_flight_ = 0;  // execs and re-creates not resolved yet
   int64_t next_value_ = 1;
   SoakFigures figures_;
 };
@@ -298,6 +298,7 @@ void Soak::Recreate(NodeId id, NodeId parent) {
           std::lock_guard<std::mutex> lock(mutex_);
           Node& n = nodes_[id];
           n.creating = false;
+          --in_flight_;
           Touch(id, MonoNow());
           if (created.ok()) {
             n.pid = static_cast<pid_t>(created->pid);
@@ -309,6 +310,7 @@ void Soak::Recreate(NodeId id, NodeId parent) {
             n.model.Recreated();
             next = NextCall(id);
           }
+          if (in_flight_ == 0) settled_.notify_all();
         }
         if (next) Issue(*next);
       },
@@ -366,6 +368,7 @@ void Soak::Fault() {
       NodeId chosen = parent.value_or(kControllerId);
       if (random_() % 4 == 0) chosen = kControllerId;
       nodes_[dead].creating = true;
+      ++in_flight_;  // drained like the execs
       ++figures_.recreates;
       Touch(dead, now);
       recreate = {dead, chosen};
