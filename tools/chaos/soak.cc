@@ -422,9 +422,11 @@ absl::StatusOr<SoakFigures> Soak::Run() {
 
   // The faults, one per period, on this thread.
   absl::Time end = MonoNow() + options_.duration;
-  for (absl::Time next = MonoNow(); next < end; next += options_.fault_every) {
-    absl::SleepFor(next - MonoNow());  // pacing the faults, not waiting for anything
+  for (absl::Time next = MonoNow(); MonoNow() < end;) {
+    absl::SleepFor(std::min(next, end) - MonoNow());  // pacing, not waiting for anything
+    if (MonoNow() < next) continue;
     Fault();
+    next += options_.fault_every;
   }
 
   // Drain: no new call, every frozen node thawed, every call resolved.
