@@ -8,6 +8,7 @@
 #include "absl/flags/usage_config.h"
 #include "controller/controller.h"
 #include "tools/arbor_usage.h"
+#include "wire/codec.h"
 
 ABSL_FLAG(bool, sync, false, "read the next line only after the current one is answered");
 ABSL_FLAG(std::string, transport, "ipc", "ipc or tcp");
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   std::vector<char*> raw;
   for (std::string& a : args) raw.push_back(a.data());
   absl::ParseCommandLine(static_cast<int>(raw.size()), raw.data());
+  arbor::wire::SilenceParserLog();
 
   arbor::controller::ControllerOptions options;
   auto transport = arbor::transport::ParseTransport(absl::GetFlag(FLAGS_transport));

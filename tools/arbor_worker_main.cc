@@ -4,6 +4,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "node/worker.h"
+#include "wire/codec.h"
 
 ABSL_FLAG(int64_t, id, -1, "this node's id");
 ABSL_FLAG(int64_t, parent, -1, "the parent's id (-1: the controller)");
@@ -22,6 +23,7 @@ ABSL_FLAG(int64_t, adopt_timeout_ms, 1000,
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  arbor::wire::SilenceParserLog();
   arbor::node::WorkerOptions options;
   options.id = absl::GetFlag(FLAGS_id);
   options.parent_id = absl::GetFlag(FLAGS_parent);

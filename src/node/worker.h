@@ -137,10 +137,12 @@ class Worker {
   uint64_t hellos_ = 0;              // Hello.attempt of the last one sent
   // Re-attaching: the index in ancestors_ of the next one to try; when we gave
   // the current one our first Hello; the timer that says it again or gives up.
-  // Done when the controller's Lineage for us arrives through it.
+  // Done when the controller's Lineage for us arrives through it. (No default
+  // member initializers: clang 14 cannot build std::optional of such a nested
+  // struct inside its incomplete enclosing class.)
   struct Adoption {
     std::vector<wire::Ancestor> candidates;  // ancestors_ when the parent went
-    size_t next = 0;
+    size_t next;
     absl::Time since;
     std::optional<transport::EventLoop::TimerId> timer;
   };

@@ -23,8 +23,7 @@ void Worker::OnParentGone() {
     return;
   }
   log_.Debug("parent %d is gone: re-attaching", parent_->parent());
-  adoption_.emplace();
-  adoption_->candidates = ancestors_;
+  adoption_.emplace(Adoption{ancestors_, 0, loop_.now(), std::nullopt});
   TryNextAncestor();
 }
 

@@ -1,5 +1,7 @@
 #include "wire/codec.h"
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "wire/batch.h"
@@ -150,6 +152,8 @@ absl::Status Validate(const v1::Envelope& e) {
   }
   return ValidateBody(e);
 }
+
+void SilenceParserLog() { google::protobuf::SetLogHandler(nullptr); }
 
 absl::Status DecodeInto(std::string_view bytes, v1::Envelope& out) {
   if (!out.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {

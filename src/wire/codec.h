@@ -34,6 +34,11 @@ absl::Status DecodeInto(std::string_view bytes, v1::Envelope& out);
 // Validation alone, for envelopes built in memory.
 absl::Status Validate(const v1::Envelope& envelope);
 
+// Stops libprotobuf's own log: it writes an ERROR line for every frame with a
+// bad UTF-8 string, so hostile input could flood stderr. Those frames fail to
+// decode and are counted as dropped frames instead. Called once by each main.
+void SilenceParserLog();
+
 // True when `key` matches [A-Za-z0-9]+ and is at most kMaxKeyLength long.
 bool IsValidKey(std::string_view key);
 
