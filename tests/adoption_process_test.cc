@@ -221,6 +221,30 @@ TEST(AdoptionProcessTest, AHelloForwardedLateByAThawedAncestorDoesNotMoveTheNode
   controller.Stop();
 }
 
+TEST(AdoptionProcessTest, ALinkThatCameBackWhileAnAncestorWasOrphanedIsReportedUp) {
+  Controller controller;
+  EventLog events;
+  auto client = controller.Connect();
+  ASSERT_NE(client, nullptr);
+  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
+  // 1 - 2 - 3 - 4: 4 frozen and reported unavailable; then 4 thaws as 1 dies.
+  // 3's "4 is up" goes to 2 while 2 is orphaned: it must still arrive.
+  std::map<NodeId, pid_t> pids;
+  for (NodeId id = 1; id <= 4; ++id) {
+    pids[id] = controller.Create(*client, id, id == 1 ? kControllerId : id - 1);
+    ASSERT_GT(pids[id], 0);
+  }
+  ASSERT_THAT(Get(client->SetHeartbeat(200)), IsOk());
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[4], SIGSTOP));
+  ASSERT_TRUE(events.WaitForEvent(4, EventKind::kUnavailable, Within()).has_value());
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[4], SIGCONT));
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[1], SIGKILL));
+  ASSERT_TRUE(events.WaitForEvent(2, EventKind::kAdopted, Within()).has_value());
+  EXPECT_TRUE(events.WaitForEvent(4, EventKind::kAvailable, Within()).has_value());
+  EXPECT_THAT(Get(client->Exec(4, "k", 4)), IsOk());
+  controller.Stop();
+}
+
 TEST(AdoptionProcessTest, TheControllerAdoptsTheChildrenOfAKilledRoot) {
   Controller controller;
   EventLog events;

@@ -99,6 +99,8 @@ class Worker {
   // A Lineage from the parent link: forwarded down its route, or ours.
   void OnLineage(v1::Envelope& envelope);
   void OnAdopted();
+  // Our verdict on every child link, up or down, sent again.
+  void ReportAllLinks();
   // Tells the children their ancestors beyond us changed (Lineage).
   void SendLineage();
   void BeginRemove(const v1::Envelope& request);

@@ -76,22 +76,31 @@ void Worker::OnLineage(v1::Envelope& envelope) {
     return;
   }
   ancestors_ = std::move(chain);
-  // Only the controller's answer to our Hello ends an adoption: our new
-  // parent's own Lineage says nothing about whether our Hello got through.
-  if (adoption_ && envelope.target() == options_.id) OnAdopted();
+  if (envelope.target() == options_.id) {
+    // Only the controller's answer to our Hello ends an adoption: our new
+    // parent's own Lineage says nothing about whether our Hello got through.
+    if (adoption_) OnAdopted();
+  } else {
+    // An ancestor moved: what we reported while it was orphaned may have died
+    // with its old link.
+    ReportAllLinks();
+  }
   SendLineage();
+}
+
+void Worker::ReportAllLinks() {
+  if (!detector_.enabled()) return;
+  for (NodeId child : children_known_) ReportLink(child, detector_.IsUp(child));
 }
 
 void Worker::OnAdopted() {
   if (adoption_->timer) loop_.Cancel(*adoption_->timer);
   adoption_.reset();
   log_.Debug("adopted by node %d", parent_->parent());
-  // A verdict sent while we had no parent went nowhere: only changes travel
-  // up, so the links still down are reported again (the controller ignores
-  // repeats).
-  for (NodeId child : children_known_) {
-    if (detector_.enabled() && !detector_.IsUp(child)) ReportLink(child, false);
-  }
+  // A verdict sent while we had no parent went nowhere, and only changes
+  // travel up: every link's is sent again (the controller ignores repeats).
+  // Our subtree does the same when our Lineage reaches it.
+  ReportAllLinks();
 }
 
 void Worker::SendLineage() {
