@@ -55,6 +55,7 @@ Channel::Channel(std::unique_ptr<transport::Context> context, transport::Socket 
       wakeup_(std::move(wakeup)),
       max_in_flight_(max_in_flight) {
   loop_.AddSocket(socket_, [this] { OnSocketReadable(); });
+  loop_.AddBeforeWait([this] { AnswerRefused(); });
   loop_.AddFd(wakeup_.fd(), [this] { OnWakeup(); });
   thread_ = std::thread([this] {
     io_thread_id_.store(std::this_thread::get_id());
@@ -168,9 +169,10 @@ void Channel::Send(Call&& call) {
       done(std::move(reply));
     };
   }
-  if (static_cast<int>(pending_.size()) >= max_in_flight_) {
-    on_reply(absl::ResourceExhaustedError(
-        absl::StrCat("over ", max_in_flight_, " calls in flight (client)")));
+  // Over the cap (an unwatch never is: it ends a watch the controller holds).
+  // Answered once the current callback has returned, never inside it.
+  if (static_cast<int>(pending_.size()) >= max_in_flight_ && !call.request.has_unwatch_request()) {
+    refused_.push_back(std::move(on_reply));
     return;
   }
   CallId id = pending_.Add(call.deadline, call.request.target(), std::move(on_reply));
@@ -183,6 +185,16 @@ void Channel::Send(Call&& call) {
     return;
   }
   counters_.sent.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Channel::AnswerRefused() {
+  // Those a callback refuses now wait for the next turn: no recursion.
+  std::vector<rpc::PendingCalls::Callback> refused;
+  refused.swap(refused_);
+  for (auto& on_reply : refused) {
+    on_reply(absl::ResourceExhaustedError(
+        absl::StrCat("over ", max_in_flight_, " calls in flight (client)")));
+  }
 }
 
 void Channel::OnSocketReadable() {

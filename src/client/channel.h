@@ -81,6 +81,7 @@ class Channel {
           int max_in_flight);
 
   // I/O thread.
+  void AnswerRefused();
   void OnWakeup();
   void OnSocketReadable();
   void OnReply(const std::string& frame);
@@ -104,6 +105,8 @@ class Channel {
   absl::Time timer_at_ = absl::InfinitePast();
   transport::Frames frames_;
   int max_in_flight_;
+  // Calls refused by the cap, answered RESOURCE_EXHAUSTED before the loop waits.
+  std::vector<rpc::PendingCalls::Callback> refused_;
   std::string send_buffer_;  // each request is encoded here
   wire::ScratchEnvelope scratch_;  // each reply is decoded here
 
