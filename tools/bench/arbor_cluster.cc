@@ -21,15 +21,18 @@ constexpr absl::Duration kCreateTimeout = absl::Seconds(60);
 constexpr absl::Duration kShutdownWait = absl::Seconds(5);
 constexpr absl::Duration kStartTimeout = absl::Seconds(10);
 
-// Waits for `pid` to exit (it is our child), at most `timeout`; true if it did.
-bool WaitExit(pid_t pid, absl::Duration timeout) {
+// Waits for `pid` to exit (it is our child), at most `timeout`, and reaps it;
+// its wait status, or nullopt if it did not exit in time.
+std::optional<int> WaitExit(pid_t pid, absl::Duration timeout) {
   int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (fd >= 0) {
     pollfd p{fd, POLLIN, 0};
     ::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
     ::close(fd);
   }
-  return ::waitpid(pid, nullptr, WNOHANG) == pid;
+  int status = 0;
+  if (::waitpid(pid, &status, WNOHANG) != pid) return std::nullopt;
+  return status;
 }
 
 }  // namespace
@@ -57,7 +60,8 @@ TreeShape TreeShape::Full(int fanout, int depth) {
 
 absl::StatusOr<std::unique_ptr<ArborCluster>> ArborCluster::Start(
     const std::string& bin_dir, const std::string& dir,
-    const std::vector<std::string>& extra_flags) {
+    const std::vector<std::string>& extra_flags,
+    client::ClientOptions client_options) {
   std::string endpoint = absl::StrCat("ipc://", dir, "/controller.sock");
   std::string arbor = bin_dir + "/arbor";
   std::vector<std::string> argv = {arbor, "--listen", endpoint};
@@ -70,7 +74,7 @@ absl::StatusOr<std::unique_ptr<ArborCluster>> ArborCluster::Start(
   cluster->controller_stdin_ = pipe_fds[1];
   if (!controller.ok()) return controller.status();
   cluster->controller_ = std::move(*controller);
-  auto client = client::Client::Connect(endpoint);
+  auto client = client::Client::Connect(endpoint, std::move(client_options));
   if (!client.ok()) return client.status();
   cluster->client_ = std::move(*client);
   // Up when it answers; if it ended instead, say how.
@@ -97,13 +101,18 @@ absl::StatusOr<std::unique_ptr<ArborCluster>> ArborCluster::Connect(const std::s
   return cluster;
 }
 
-ArborCluster::~ArborCluster() {
+ArborCluster::~ArborCluster() { Stop(); }
+
+std::optional<int> ArborCluster::Stop() {
   if (client_) client_->Close();
   if (controller_stdin_ >= 0) ::close(controller_stdin_);  // EOF: it stops its tree
+  controller_stdin_ = -1;
   pid_t pid = controller_.pid();
-  if (pid <= 0) return;
-  if (WaitExit(pid, kShutdownWait)) controller_.MarkReaped();
+  if (pid <= 0) return std::nullopt;
+  std::optional<int> status = WaitExit(pid, kShutdownWait);
+  if (status) controller_.MarkReaped();
   // Otherwise the handle's destructor kills it; its workers die with it.
+  return status;
 }
 
 absl::StatusOr<BuiltTree> ArborCluster::Build(const TreeShape& shape, int max_in_flight) {

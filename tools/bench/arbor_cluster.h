@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,8 @@ class ArborCluster {
   // ends, even by kill -9, the controller reads EOF and stops its tree.
   static absl::StatusOr<std::unique_ptr<ArborCluster>> Start(
       const std::string& bin_dir, const std::string& dir,
-      const std::vector<std::string>& extra_flags = {});
+      const std::vector<std::string>& extra_flags = {},
+      client::ClientOptions client_options = {});
   // Uses a controller already listening at `endpoint` (started by hand, e.g.
   // under a profiler); it is left running.
   static absl::StatusOr<std::unique_ptr<ArborCluster>> Connect(const std::string& endpoint);
@@ -53,6 +55,11 @@ class ArborCluster {
   ~ArborCluster();
   ArborCluster(const ArborCluster&) = delete;
   ArborCluster& operator=(const ArborCluster&) = delete;
+
+  // Closes the client and the controller's stdin, and waits for it: its wait
+  // status, or nullopt when it is not ours or did not exit within 5 s (then it
+  // is killed). The destructor does this if nobody did.
+  std::optional<int> Stop();
 
   client::Client& client() { return *client_; }
   // -1 when the controller is not ours (Connect).

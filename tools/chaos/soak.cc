@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -26,8 +27,9 @@ namespace arbor::chaos {
 bool SoakFigures::ok_invariants() const {
   bool rss_ok = !rss_checked || rss_end_kib <= rss_baseline_kib + kRssGrowthLimitKib;
   return wrong_answers == 0 && false_unavailable == 0 && false_unavailable_events == 0 &&
-         double_resolutions == 0 && unresolved == 0 && leaked_processes == 0 &&
-         pending_at_end == 0 && controller_alive && rss_ok;
+         double_resolutions == 0 && unresolved == 0 && unanswered == 0 && late_answers == 0 &&
+         leaked_processes == 0 && pending_at_end == 0 && controller_alive &&
+         controller_exit_ok && rss_ok;
 }
 
 std::string FormatFigures(const SoakFigures& f) {
@@ -50,9 +52,12 @@ std::string FormatFigures(const SoakFigures& f) {
   line("false_unavailable_events", f.false_unavailable_events);
   line("double_resolutions", f.double_resolutions);
   line("unresolved", f.unresolved);
+  line("unanswered", f.unanswered);
+  line("late_answers", f.late_answers);
   line("leaked_processes", f.leaked_processes);
   line("pending_at_end", f.pending_at_end);
   line("controller_alive", f.controller_alive ? 1 : 0);
+  line("controller_exit_ok", f.controller_exit_ok ? 1 : 0);
   line("controller_rss_baseline_kib", f.rss_baseline_kib);
   line("controller_rss_end_kib", f.rss_end_kib);
   line("controller_rss_checked", f.rss_checked ? 1 : 0);
@@ -93,6 +98,8 @@ class Soak {
     bool frozen = false;
     bool creating = false;
     bool busy = false;       // one call at a time per node
+    bool parked = false;     // answered UNAVAILABLE: resumed at the next fault tick
+    bool orphaned = false;   // its parent died; no ADOPTED event yet
     bool save_next = true;
     NodeModel model;
     absl::Time disturbed_at = absl::InfinitePast();  // last fault on its path
@@ -112,6 +119,9 @@ class Soak {
   bool Disturbed(NodeId id) const;
   void Touch(NodeId id, absl::Time now);  // the node and its subtree
   bool InSubtree(NodeId node, NodeId root) const;
+  // `id` died: its live children are orphans until their ADOPTED event (the
+  // controller keeps them under `id`, even a re-created one, until then).
+  void Orphan(NodeId id);
   std::optional<Call> NextCall(NodeId id);
   void Problem(std::string what);
   template <typename Pred>
@@ -146,7 +156,7 @@ bool Soak::Disturbed(NodeId id) const {
     auto it = nodes_.find(at);
     if (it == nodes_.end()) return true;
     const Node& n = it->second;
-    if (n.dead || n.frozen || n.creating) return true;
+    if (n.dead || n.frozen || n.creating || n.orphaned) return true;
     at = n.parent;
   }
   return false;
@@ -160,6 +170,12 @@ bool Soak::InSubtree(NodeId node, NodeId root) const {
     at = it->second.parent;
   }
   return false;
+}
+
+void Soak::Orphan(NodeId id) {
+  for (auto& [other, n] : nodes_) {
+    if (n.parent == id && !n.dead) n.orphaned = true;
+  }
 }
 
 void Soak::Touch(NodeId id, absl::Time now) {
@@ -183,6 +199,7 @@ std::optional<Soak::Call> Soak::NextCall(NodeId id) {
   Node& n = nodes_[id];
   if (!running_ || n.busy || n.dead || n.creating) return std::nullopt;
   n.busy = true;
+  n.parked = false;
   ++in_flight_;
   Call call{id, n.save_next, n.save_next ? next_value_++ : 0};
   n.save_next = !n.save_next;
@@ -251,7 +268,13 @@ void Soak::OnExec(const Call& call, absl::Time started,
     }
     n.busy = false;
     --in_flight_;
-    next = NextCall(call.id);
+    // An unreachable node is not hammered: its next call waits for the next
+    // fault tick.
+    if (code == absl::StatusCode::kUnavailable) {
+      n.parked = true;
+    } else {
+      next = NextCall(call.id);
+    }
     if (in_flight_ == 0) settled_.notify_all();
   }
   if (next) Issue(*next);
@@ -265,8 +288,10 @@ void Soak::OnEvent(const client::NodeEvent& event) {
   absl::Time now = MonoNow();
   switch (event.kind) {
     case client::EventKind::kAdopted:
+      if (event.pid != n.pid) break;  // an earlier incarnation
       ++figures_.adoptions;
       n.parent = event.parent;
+      n.orphaned = false;
       Touch(event.id, now);
       break;
     case client::EventKind::kLost:
@@ -275,6 +300,7 @@ void Soak::OnEvent(const client::NodeEvent& event) {
       n.dead = true;
       n.frozen = false;
       n.lost_seen = true;
+      Orphan(event.id);
       Touch(event.id, now);
       break;
     case client::EventKind::kUnavailable:
@@ -307,6 +333,7 @@ void Soak::Recreate(NodeId id, NodeId parent) {
             n.dead = false;
             n.lost_seen = false;
             n.frozen = false;
+            n.orphaned = false;
             n.model.Recreated();
             next = NextCall(id);
           }
@@ -329,9 +356,14 @@ void Soak::Thaw(NodeId id, absl::Time now) {
 
 void Soak::Fault() {
   std::optional<std::pair<NodeId, NodeId>> recreate;
+  std::vector<Call> resumed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     absl::Time now = MonoNow();
+    for (auto& [id, n] : nodes_) {
+      if (!n.parked) continue;
+      if (std::optional<Call> call = NextCall(id)) resumed.push_back(*call);
+    }
     for (auto& [id, n] : nodes_) {
       if (n.frozen && n.thaw_at <= now) Thaw(id, now);
     }
@@ -348,6 +380,7 @@ void Soak::Fault() {
         n.dead = true;
         n.frozen = false;
         ++figures_.kills;
+        Orphan(*id);
         Touch(*id, now);
       }
     } else if (roll < 55 && frozen < options_.max_frozen) {
@@ -374,6 +407,7 @@ void Soak::Fault() {
       recreate = {dead, chosen};
     }
   }
+  for (const Call& call : resumed) Issue(call);
   if (recreate) Recreate(recreate->first, recreate->second);
 }
 
@@ -384,6 +418,7 @@ absl::Status Soak::Build() {
     absl::StatusOr<client::CreateResult> created =
         cluster_->client().Create(id, parent, {.timeout = absl::Seconds(10)}).get();
     if (!created.ok()) return created.status();
+    std::lock_guard<std::mutex> lock(mutex_);  // the watch's events read nodes_
     Node& n = nodes_[id];
     n.parent = parent;
     n.pid = static_cast<pid_t>(created->pid);
@@ -393,8 +428,12 @@ absl::Status Soak::Build() {
 }
 
 absl::StatusOr<SoakFigures> Soak::Run() {
+  // Every call ends with the controller's own answer: a local timeout would
+  // hide an unanswered call.
+  client::ClientOptions client_options;
+  client_options.reply_grace = absl::Seconds(5);
   absl::StatusOr<std::unique_ptr<bench::ArborCluster>> cluster =
-      bench::ArborCluster::Start(options_.bin_dir, options_.dir);
+      bench::ArborCluster::Start(options_.bin_dir, options_.dir, {}, client_options);
   if (!cluster.ok()) return cluster.status();
   cluster_ = std::move(*cluster);
   client::Client& client = cluster_->client();
@@ -426,7 +465,7 @@ absl::StatusOr<SoakFigures> Soak::Run() {
     absl::SleepFor(std::min(next, end) - MonoNow());  // pacing, not waiting for anything
     if (MonoNow() < next) continue;
     Fault();
-    next += options_.fault_every;
+    next = std::max(next + options_.fault_every, MonoNow());  // no burst after a stall
   }
 
   // Drain: no new call, every frozen node thawed, every call resolved.
@@ -441,7 +480,19 @@ absl::StatusOr<SoakFigures> Soak::Run() {
     figures_.unresolved = in_flight_;
     if (in_flight_ > 0) Problem(absl::StrCat(in_flight_, " calls never resolved"));
   }
+  // A call the controller expired may leave its table a moment after our
+  // answer: read until empty, for a bounded time.
   absl::StatusOr<client::ControllerStats> stats = client.Stats().get();
+  for (absl::Time until = absl::Now() + absl::Seconds(3);
+       stats.ok() && stats->pending > 0 && absl::Now() < until;) {
+    absl::SleepFor(absl::Milliseconds(20));  // a measurement's settling, not a handshake
+    stats = client.Stats().get();
+  }
+  client::ClientCounters counters = client.counters();
+  figures_.unanswered = counters.timed_out;
+  figures_.late_answers = counters.late_replies;
+  if (counters.timed_out > 0) Problem("a call got no answer from the controller");
+  if (counters.late_replies > 0) Problem("an answer came for no call (twice, or late)");
   std::optional<process::ProcStat> state = process::ReadProcStat(controller);
   figures_.controller_alive = stats.ok() && state.has_value() && state->state != 'Z';
   if (!figures_.controller_alive) Problem("the controller is gone");
@@ -457,7 +508,11 @@ absl::StatusOr<SoakFigures> Soak::Run() {
     Problem("the controller's memory did not return near its baseline");
   }
 
-  // The controller stops its tree and exits; no worker may be left running.
+  // The controller stops its tree and exits 0 (under ASan: no leak report);
+  // no worker may be left running.
+  std::optional<int> status = cluster_->Stop();
+  figures_.controller_exit_ok = status && WIFEXITED(*status) && WEXITSTATUS(*status) == 0;
+  if (!figures_.controller_exit_ok) Problem("the controller did not exit 0");
   cluster_.reset();
   absl::Time deadline = absl::Now() + absl::Seconds(10);
   std::lock_guard<std::mutex> lock(mutex_);

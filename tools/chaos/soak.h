@@ -32,7 +32,7 @@ struct SoakFigures {
   uint64_t ok = 0;
   uint64_t unavailable = 0;
   uint64_t deadline_exceeded = 0;
-  uint64_t other_errors = 0;  // e.g. NOT_FOUND while a re-create was refused
+  uint64_t other_errors = 0;  // any other code (counted, not judged)
   // The faults.
   uint64_t kills = 0;
   uint64_t stops = 0;
@@ -45,11 +45,14 @@ struct SoakFigures {
   uint64_t wrong_answers = 0;         // a load that no save can explain
   uint64_t false_unavailable = 0;     // UNAVAILABLE for a node that was fine
   uint64_t false_unavailable_events = 0;
-  uint64_t double_resolutions = 0;    // a call resolved twice
-  uint64_t unresolved = 0;            // a call never resolved
+  uint64_t double_resolutions = 0;    // a call's callback ran twice
+  uint64_t unresolved = 0;            // a call's callback never ran
+  uint64_t unanswered = 0;            // the controller never answered (client deadline + 5 s)
+  uint64_t late_answers = 0;          // an answer for no pending call: a second one, or late
   uint64_t leaked_processes = 0;      // workers running after the controller exited
   uint64_t pending_at_end = 0;        // the controller's pending-call table, drained
   bool controller_alive = false;      // still running when the soak ended
+  bool controller_exit_ok = false;    // then exited 0 when its stdin closed
   double rss_baseline_kib = 0;        // the controller's, after the tree was built
   double rss_end_kib = 0;             // after the load drained
   // Back near the baseline: at most kRssGrowthLimitKib more (not checked under
