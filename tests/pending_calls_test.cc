@@ -48,6 +48,25 @@ class PendingCallsTest : public ::testing::Test {
   std::vector<CallId> replies_;
 };
 
+TEST_F(PendingCallsTest, InFlightToCountsLiveCallsPerTargetWhateverResolvesThem) {
+  CallId a = calls_.Add(At(100), 1, Record("a"));
+  calls_.Add(At(200), 1, Record("b"));
+  calls_.Add(At(300), 1, Record("c"));
+  calls_.Add(At(100), 2, Record("d"));
+  EXPECT_EQ(calls_.InFlightTo(1), 3);
+  EXPECT_EQ(calls_.InFlightTo(2), 1);
+  EXPECT_EQ(calls_.InFlightTo(3), 0);
+  EXPECT_TRUE(calls_.Resolve(a, Reply(a)));  // a reply
+  EXPECT_EQ(calls_.InFlightTo(1), 2);
+  EXPECT_FALSE(calls_.Resolve(a, Reply(a)));  // a duplicate changes nothing
+  EXPECT_EQ(calls_.InFlightTo(1), 2);
+  EXPECT_EQ(calls_.Expire(At(250)), 2);  // b and d by their deadlines
+  EXPECT_EQ(calls_.InFlightTo(1), 1);
+  EXPECT_EQ(calls_.InFlightTo(2), 0);
+  EXPECT_EQ(calls_.FailIf([](NodeId t) { return t == 1; }, absl::UnavailableError("dead")), 1);
+  EXPECT_EQ(calls_.InFlightTo(1), 0);
+}
+
 TEST_F(PendingCallsTest, IdsAreMonotonicFromOneAndNeverReused) {
   EXPECT_EQ(calls_.Add(At(1000), 1, Record("a")), 1u);
   EXPECT_EQ(calls_.Add(At(1000), 1, Record("b")), 2u);
