@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,12 +49,35 @@ void ExpectValue(Client& client, NodeId id, int64_t value) {
   EXPECT_EQ(loaded->value, value) << "node " << id;
 }
 
-TEST(AdoptionProcessTest, TheSubtreeOfAKilledMiddleNodeAnswersAgainWithItsData) {
+// A controller with one client watching its events. Members in this order: the
+// client (whose I/O thread writes to the log) goes first, the controller last.
+struct Watched {
+  explicit Watched(std::vector<std::string> flags = {})
+      : controller(std::move(flags)), client(controller.Connect()) {
+    EXPECT_NE(client, nullptr);
+    if (client != nullptr) {
+      EXPECT_THAT(Get(client->Watch(events.Callback())), IsOk());
+    }
+  }
+  // The chain 1 - 2 - ... - n under the controller; pids by id.
+  std::map<NodeId, pid_t> Chain(int n) {
+    std::map<NodeId, pid_t> pids;
+    for (NodeId id = 1; id <= n; ++id) {
+      pids[id] = controller.Create(*client, id, id == 1 ? kControllerId : id - 1);
+      EXPECT_GT(pids[id], 0) << "create " << id;
+    }
+    return pids;
+  }
+
   Controller controller;
   EventLog events;
-  auto client = controller.Connect();
+  std::unique_ptr<Client> client;
+};
+
+TEST(AdoptionProcessTest, TheSubtreeOfAKilledMiddleNodeAnswersAgainWithItsData) {
+  Watched watched;
+  auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
   // 1 - 2 - 3 - 4 - 5, and 6 under 3: node 2 has a 3-level subtree.
   std::map<NodeId, pid_t> pids;
   for (auto [id, parent] : std::vector<std::pair<NodeId, NodeId>>{
@@ -107,11 +131,9 @@ TEST(AdoptionProcessTest, TheSubtreeOfAKilledMiddleNodeAnswersAgainWithItsData) 
 }
 
 TEST(AdoptionProcessTest, AFrozenAncestorIsSkippedAfterTheAdoptTimeout) {
-  Controller controller({"--adopt-timeout-ms=300"});
-  EventLog events;
-  auto client = controller.Connect();
+  Watched watched({"--adopt-timeout-ms=300"});
+  auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
   pid_t p1 = controller.Create(*client, 1);
   pid_t p2 = controller.Create(*client, 2, 1);
   pid_t p3 = controller.Create(*client, 3, 2);
@@ -138,19 +160,13 @@ TEST(AdoptionProcessTest, AFrozenAncestorIsSkippedAfterTheAdoptTimeout) {
 }
 
 TEST(AdoptionProcessTest, OrphansFindALiveAncestorWhenSeveralDieTogether) {
-  Controller controller;
-  EventLog events;
-  auto client = controller.Connect();
+  Watched watched;
+  auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
   // 1 - 2 - 3 - 4 - 5 - 6: 4 skips dead 3 and 2; 6 asks 4 while 4 is itself
   // re-attaching (its Hello can be lost there: it says it again).
-  std::map<NodeId, pid_t> pids;
-  for (NodeId id = 1; id <= 6; ++id) {
-    pids[id] = controller.Create(*client, id, id == 1 ? kControllerId : id - 1);
-    ASSERT_GT(pids[id], 0);
-    ASSERT_THAT(Get(client->Exec(id, "k", id * 10)), IsOk());
-  }
+  std::map<NodeId, pid_t> pids = watched.Chain(6);
+  for (NodeId id = 1; id <= 6; ++id) ASSERT_THAT(Get(client->Exec(id, "k", id * 10)), IsOk());
   absl::Time killed = absl::Now();
   for (NodeId id : {2, 3, 5}) ASSERT_TRUE(controller.arbor().SignalWorker(pids[id], SIGKILL));
   for (NodeId id : {4, 6}) {
@@ -166,11 +182,9 @@ TEST(AdoptionProcessTest, OrphansFindALiveAncestorWhenSeveralDieTogether) {
 }
 
 TEST(AdoptionProcessTest, ALinkVerdictMadeWhileOrphanedStillReachesTheController) {
-  Controller controller;
-  EventLog events;
-  auto client = controller.Connect();
+  Watched watched;
+  auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
   pid_t p1 = controller.Create(*client, 1);
   pid_t p2 = controller.Create(*client, 2, 1);
   pid_t p3 = controller.Create(*client, 3, 2);
@@ -190,20 +204,14 @@ TEST(AdoptionProcessTest, ALinkVerdictMadeWhileOrphanedStillReachesTheController
 }
 
 TEST(AdoptionProcessTest, AHelloForwardedLateByAThawedAncestorDoesNotMoveTheNodeBack) {
-  Controller controller({"--adopt-timeout-ms=300"});
-  EventLog events;
-  auto client = controller.Connect();
+  Watched watched({"--adopt-timeout-ms=300"});
+  auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
   // 1 - 2 - 3 - 4 - 5. With 2 frozen and 4 killed, 5 asks 3: 3 is alive and
   // passes its Hellos up to 2, which holds them. 5 gives up on 3, then on 2,
   // and is taken by 1. When 2 thaws, the controller gets those old Hellos
   // (parent 3) and must keep 5 under 1.
-  std::map<NodeId, pid_t> pids;
-  for (NodeId id = 1; id <= 5; ++id) {
-    pids[id] = controller.Create(*client, id, id == 1 ? kControllerId : id - 1);
-    ASSERT_GT(pids[id], 0);
-  }
+  std::map<NodeId, pid_t> pids = watched.Chain(5);
   ASSERT_THAT(Get(client->Exec(5, "k", 5)), IsOk());
   ASSERT_TRUE(controller.arbor().SignalWorker(pids[2], SIGSTOP));
   ASSERT_TRUE(testing::WaitAllThreadsStopped(pids[2], Within()));
@@ -222,18 +230,12 @@ TEST(AdoptionProcessTest, AHelloForwardedLateByAThawedAncestorDoesNotMoveTheNode
 }
 
 TEST(AdoptionProcessTest, ALinkThatCameBackWhileAnAncestorWasOrphanedIsReportedUp) {
-  Controller controller;
-  EventLog events;
-  auto client = controller.Connect();
+  Watched watched;
+  auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
   // 1 - 2 - 3 - 4: 4 frozen and reported unavailable; then 4 thaws as 1 dies.
   // 3's "4 is up" goes to 2 while 2 is orphaned: it must still arrive.
-  std::map<NodeId, pid_t> pids;
-  for (NodeId id = 1; id <= 4; ++id) {
-    pids[id] = controller.Create(*client, id, id == 1 ? kControllerId : id - 1);
-    ASSERT_GT(pids[id], 0);
-  }
+  std::map<NodeId, pid_t> pids = watched.Chain(4);
   ASSERT_THAT(Get(client->SetHeartbeat(200)), IsOk());
   ASSERT_TRUE(controller.arbor().SignalWorker(pids[4], SIGSTOP));
   ASSERT_TRUE(events.WaitForEvent(4, EventKind::kUnavailable, Within()).has_value());
@@ -246,11 +248,9 @@ TEST(AdoptionProcessTest, ALinkThatCameBackWhileAnAncestorWasOrphanedIsReportedU
 }
 
 TEST(AdoptionProcessTest, TheControllerAdoptsTheChildrenOfAKilledRoot) {
-  Controller controller;
-  EventLog events;
-  auto client = controller.Connect();
+  Watched watched;
+  auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  ASSERT_THAT(Get(client->Watch(events.Callback())), IsOk());
   pid_t p1 = controller.Create(*client, 1);
   pid_t p2 = controller.Create(*client, 2, 1);
   pid_t p3 = controller.Create(*client, 3, 2);

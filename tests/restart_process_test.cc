@@ -44,37 +44,6 @@ constexpr int kInFlight = 6;
 // (DEADLINE_EXCEEDED, a failure) is told apart from one failed by SIGCHLD.
 constexpr absl::Duration kInFlightTimeout = absl::Seconds(3);
 
-// Every watch event, kept; waits for one (id, kind, pid).
-class Events {
- public:
-  Client::EventCallback Callback() {
-    return [this](const NodeEvent& e) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      events_.push_back(e);
-      changed_.notify_all();
-    };
-  }
-  bool WaitFor(NodeId id, EventKind kind, int64_t pid, absl::Time deadline = Within()) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return changed_.wait_until(lock, absl::ToChronoTime(deadline),
-                               [&] { return CountLocked(id, kind, pid) > 0; });
-  }
-  int Count(NodeId id, EventKind kind, int64_t pid) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return CountLocked(id, kind, pid);
-  }
-
- private:
-  int CountLocked(NodeId id, EventKind kind, int64_t pid) const {
-    int n = 0;
-    for (const NodeEvent& e : events_) n += e.id == id && e.kind == kind && e.pid == pid;
-    return n;
-  }
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<NodeEvent> events_;
-};
-
 // Exec calls made with callbacks, so that a second resolution of one call would
 // be seen (a std::promise would throw on the client's I/O thread instead).
 class Calls {
@@ -149,20 +118,20 @@ void ExpectPredecessorOutcome(const Calls::Record& r) {
 int64_t ValueOf(NodeId id, int n) { return id * 1000000 + n; }
 
 // Creates `id` under `parent` and tracks its worker; its pid (0 on failure).
-pid_t CreateTracked(ClientController& controller, Client& client, Events& events, NodeId id,
+pid_t CreateTracked(ClientController& controller, Client& client, EventLog& events, NodeId id,
                     NodeId parent) {
   absl::StatusOr<client::CreateResult> created = Get(client.Create(id, parent));
   EXPECT_THAT(created, IsOk()) << "create " << id << " " << parent;
   if (!created.ok()) return 0;
   pid_t pid = static_cast<pid_t>(created->pid);
   controller.arbor().SignalWorker(pid, 0);  // tracked through a pidfd, not touched
-  EXPECT_TRUE(events.WaitFor(id, EventKind::kCreated, pid)) << "no CREATED event for " << pid;
+  EXPECT_TRUE(events.WaitForPid(id, EventKind::kCreated, pid)) << "no CREATED event for " << pid;
   return pid;
 }
 
 // kCycles times: leave calls in flight to node `id`, kill -9 it, re-create it at
 // once under `parent`, and check the new incarnation and the old calls.
-void KillAndRecreate(ClientController& controller, Client& client, Events& events, Calls& calls,
+void KillAndRecreate(ClientController& controller, Client& client, EventLog& events, Calls& calls,
                      NodeId id, NodeId parent) {
   pid_t pid = CreateTracked(controller, client, events, id, parent);
   ASSERT_GT(pid, 0);
@@ -206,11 +175,11 @@ void KillAndRecreate(ClientController& controller, Client& client, Events& event
       created = Get(client.Create(id, parent));
       if (absl::IsAlreadyExists(created.status())) {
         ++already_exists;
-        ASSERT_TRUE(events.WaitFor(id, EventKind::kLost, pid)) << "no LOST event";
+        ASSERT_TRUE(events.WaitForPid(id, EventKind::kLost, pid)) << "no LOST event";
         created = Get(client.Create(id, parent));
       }
     } else {
-      ASSERT_TRUE(events.WaitFor(id, EventKind::kLost, pid)) << "no LOST event";
+      ASSERT_TRUE(events.WaitForPid(id, EventKind::kLost, pid)) << "no LOST event";
       auto creating = client.Create(id, parent);
       // Names the node being created: waits for that creation (DESIGN §4).
       while_creating = client.Exec(id, "k");
@@ -220,7 +189,7 @@ void KillAndRecreate(ClientController& controller, Client& client, Events& event
     pid_t fresh = static_cast<pid_t>(created->pid);
     EXPECT_NE(fresh, pid);
     controller.arbor().SignalWorker(fresh, 0);
-    EXPECT_TRUE(events.WaitFor(id, EventKind::kCreated, fresh)) << "no CREATED event";
+    EXPECT_TRUE(events.WaitForPid(id, EventKind::kCreated, fresh)) << "no CREATED event";
 
     // Reachable at once, with an empty dictionary: nothing of the
     // predecessor's data or of the traffic that was meant for it.
@@ -289,7 +258,7 @@ void ExpectSettled(ClientController& controller, Client& client, Calls& calls,
 
 TEST(RestartProcessTest, RootKilledAndRecreatedAtOnce) {
   ClientController controller;
-  Events events;  // outlive the client: its I/O thread writes to them
+  EventLog events;  // outlive the client: its I/O thread writes to them
   Calls calls;
   auto client = controller.Connect();
   ASSERT_NE(client, nullptr);
@@ -306,7 +275,7 @@ TEST(RestartProcessTest, RootKilledAndRecreatedAtOnce) {
 
 TEST(RestartProcessTest, DepthTwoNodeKilledAndRecreatedAtOnce) {
   ClientController controller;
-  Events events;
+  EventLog events;
   Calls calls;
   auto client = controller.Connect();
   ASSERT_NE(client, nullptr);

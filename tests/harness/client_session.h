@@ -109,12 +109,28 @@ class EventLog {
     });
     return found;
   }
+  // Waits until an event (id, kind, pid) has been seen; false on timeout.
+  bool WaitForPid(NodeId id, EventKind kind, int64_t pid, absl::Time deadline = Within()) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_until(lock, absl::ToChronoTime(deadline),
+                               [&] { return CountLocked(id, kind, pid) > 0; });
+  }
+  // How many events (id, kind, pid) were seen.
+  int Count(NodeId id, EventKind kind, int64_t pid) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return CountLocked(id, kind, pid);
+  }
   size_t size() {
     std::lock_guard<std::mutex> lock(mutex_);
     return events_.size();
   }
 
  private:
+  int CountLocked(NodeId id, EventKind kind, int64_t pid) const {
+    int n = 0;
+    for (const NodeEvent& e : events_) n += e.id == id && e.kind == kind && e.pid == pid;
+    return n;
+  }
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<NodeEvent> events_;
