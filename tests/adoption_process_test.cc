@@ -134,24 +134,21 @@ TEST(AdoptionProcessTest, AFrozenAncestorIsSkippedAfterTheAdoptTimeout) {
   Watched watched({"--adopt-timeout-ms=300"});
   auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  pid_t p1 = controller.Create(*client, 1);
-  pid_t p2 = controller.Create(*client, 2, 1);
-  pid_t p3 = controller.Create(*client, 3, 2);
-  pid_t p4 = controller.Create(*client, 4, 3);
-  ASSERT_TRUE(p1 > 0 && p2 > 0 && p3 > 0 && p4 > 0);
+  std::map<NodeId, pid_t> pids = watched.Chain(4);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the chain was not built";
   ASSERT_THAT(Get(client->Exec(4, "k", 4)), IsOk());
   // 2 accepts connections (its kernel does) but never answers.
-  ASSERT_TRUE(controller.arbor().SignalWorker(p2, SIGSTOP));
-  ASSERT_TRUE(testing::WaitAllThreadsStopped(p2, Within()));
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[2], SIGSTOP));
+  ASSERT_TRUE(testing::WaitAllThreadsStopped(pids[2], Within()));
   absl::Time killed = absl::Now();
-  ASSERT_TRUE(controller.arbor().SignalWorker(p3, SIGKILL));
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[3], SIGKILL));
   std::optional<NodeEvent> adopted = events.WaitForEvent(4, EventKind::kAdopted, killed + kAdoptBound);
   ASSERT_TRUE(adopted.has_value()) << "node 4 not adopted within " << kAdoptBound;
   EXPECT_EQ(adopted->parent, 1) << "past the frozen grandparent";
   EXPECT_GE(absl::Now() - killed, absl::Milliseconds(300)) << "2 had its adopt timeout";
   ExpectValue(*client, 4, 4);
   // 2 wakes up (the Hello queued for it died with 4's old connection): 4 stays.
-  ASSERT_TRUE(controller.arbor().SignalWorker(p2, SIGCONT));
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[2], SIGCONT));
   EXPECT_EQ(Get(client->Ping(2)).value_or(false), true);
   EXPECT_EQ(Get(client->Ping(2)).value_or(false), true);
   EXPECT_EQ(Parents(*client)[4], 1);
@@ -185,19 +182,16 @@ TEST(AdoptionProcessTest, ALinkVerdictMadeWhileOrphanedStillReachesTheController
   Watched watched;
   auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  pid_t p1 = controller.Create(*client, 1);
-  pid_t p2 = controller.Create(*client, 2, 1);
-  pid_t p3 = controller.Create(*client, 3, 2);
-  pid_t p4 = controller.Create(*client, 4, 3);
-  ASSERT_TRUE(p1 > 0 && p2 > 0 && p3 > 0 && p4 > 0);
+  std::map<NodeId, pid_t> pids = watched.Chain(4);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the chain was not built";
   ASSERT_THAT(Get(client->SetHeartbeat(100)), IsOk());
   // 3 judges 4 silent (after 4 periods) about when it judges 2 gone: its
   // verdict must not be lost with the old link.
-  ASSERT_TRUE(controller.arbor().SignalWorker(p4, SIGSTOP));
-  ASSERT_TRUE(controller.arbor().SignalWorker(p2, SIGKILL));
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[4], SIGSTOP));
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[2], SIGKILL));
   EXPECT_TRUE(events.WaitForEvent(3, EventKind::kAdopted, Within()).has_value());
   EXPECT_TRUE(events.WaitForEvent(4, EventKind::kUnavailable, Within()).has_value());
-  ASSERT_TRUE(controller.arbor().SignalWorker(p4, SIGCONT));
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[4], SIGCONT));
   EXPECT_TRUE(events.WaitForEvent(4, EventKind::kAvailable, Within()).has_value());
   EXPECT_THAT(Get(client->Exec(4, "k", 4)), IsOk());
   controller.Stop();
@@ -251,14 +245,12 @@ TEST(AdoptionProcessTest, TheControllerAdoptsTheChildrenOfAKilledRoot) {
   Watched watched;
   auto& [controller, events, client] = watched;
   ASSERT_NE(client, nullptr);
-  pid_t p1 = controller.Create(*client, 1);
-  pid_t p2 = controller.Create(*client, 2, 1);
-  pid_t p3 = controller.Create(*client, 3, 2);
-  ASSERT_TRUE(p1 > 0 && p2 > 0 && p3 > 0);
+  std::map<NodeId, pid_t> pids = watched.Chain(3);
+  ASSERT_FALSE(::testing::Test::HasFailure()) << "the chain was not built";
   ASSERT_THAT(Get(client->Exec(2, "k", 2)), IsOk());
   ASSERT_THAT(Get(client->Exec(3, "k", 3)), IsOk());
   absl::Time killed = absl::Now();
-  ASSERT_TRUE(controller.arbor().SignalWorker(p1, SIGKILL));
+  ASSERT_TRUE(controller.arbor().SignalWorker(pids[1], SIGKILL));
   std::optional<NodeEvent> adopted = events.WaitForEvent(2, EventKind::kAdopted, killed + kAdoptBound);
   ASSERT_TRUE(adopted.has_value());
   EXPECT_EQ(adopted->parent, kControllerId);

@@ -96,6 +96,7 @@ class Worker {
   // Says Hello to the ancestor being tried again (our last one may have been
   // lost behind a link that broke); gives up on it after adopt_timeout.
   void OnAdoptTimer();
+  void ArmAdoptTimer();  // OnAdoptTimer in a quarter of adopt_timeout
   // A Lineage from the parent link: forwarded down its route, or ours.
   void OnLineage(v1::Envelope& envelope);
   void OnAdopted();

@@ -43,8 +43,7 @@ void Worker::TryNextAncestor() {
     log_.Debug("asking node %d to adopt us", next.id);
     adoption_->since = loop_.now();
     SendHello();
-    adoption_->timer =
-        loop_.ScheduleAt(loop_.now() + options_.adopt_timeout / 4, [this] { OnAdoptTimer(); });
+    ArmAdoptTimer();
     return;
   }
   log_.Warn("no live ancestor left: exiting");
@@ -59,6 +58,10 @@ void Worker::OnAdoptTimer() {
     return;
   }
   SendHello();
+  ArmAdoptTimer();
+}
+
+void Worker::ArmAdoptTimer() {
   adoption_->timer =
       loop_.ScheduleAt(loop_.now() + options_.adopt_timeout / 4, [this] { OnAdoptTimer(); });
 }

@@ -1,11 +1,14 @@
 #include "process/child.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -78,6 +81,16 @@ absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<st
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return absl::InternalError(std::strerror(rc));
   return Child(pid);
+}
+
+bool WaitExited(pid_t pid, absl::Duration timeout) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return true;  // no such process
+  pollfd p{fd, POLLIN, 0};
+  int64_t ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(timeout));
+  bool exited = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(ms, INT_MAX))) == 1;
+  ::close(fd);
+  return exited;
 }
 
 absl::StatusOr<std::string> SelfDirectory() {

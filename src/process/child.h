@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace arbor::process {
 
@@ -44,6 +45,10 @@ class Child {
   explicit Child(pid_t pid) : pid_(pid) {}
   pid_t pid_ = -1;
 };
+
+// True once `pid` has exited (a zombie counts), waiting on a pidfd at most
+// `timeout`; also true when there is no such process. Reaps nothing.
+bool WaitExited(pid_t pid, absl::Duration timeout);
 
 // The directory of the running binary (from /proc/self/exe).
 absl::StatusOr<std::string> SelfDirectory();

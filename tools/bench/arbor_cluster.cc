@@ -1,9 +1,7 @@
 #include "tools/bench/arbor_cluster.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,12 +22,7 @@ constexpr absl::Duration kStartTimeout = absl::Seconds(10);
 // Waits for `pid` to exit (it is our child), at most `timeout`, and reaps it;
 // its wait status, or nullopt if it did not exit in time.
 std::optional<int> WaitExit(pid_t pid, absl::Duration timeout) {
-  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (fd >= 0) {
-    pollfd p{fd, POLLIN, 0};
-    ::poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
-    ::close(fd);
-  }
+  process::WaitExited(pid, timeout);
   int status = 0;
   if (::waitpid(pid, &status, WNOHANG) != pid) return std::nullopt;
   return status;

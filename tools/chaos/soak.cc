@@ -1,10 +1,7 @@
 #include "tools/chaos/soak.h"
 
-#include <poll.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <condition_variable>
 #include <memory>
@@ -17,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "client/client.h"
 #include "common/clock.h"
+#include "process/child.h"
 #include "process/proc_stat.h"
 #include "tools/bench/arbor_cluster.h"
 #include "tools/bench/proc_stats.h"
@@ -68,17 +66,6 @@ std::string FormatFigures(const SoakFigures& f) {
 namespace {
 
 constexpr char kKey[] = "k";
-
-// True once `pid` has exited (or is a zombie), waiting on a pidfd until `deadline`.
-bool ExitsBy(pid_t pid, absl::Time deadline) {
-  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (fd < 0) return true;  // no such process
-  pollfd p{fd, POLLIN, 0};
-  int64_t ms = std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now()));
-  bool exited = poll(&p, 1, static_cast<int>(ms)) == 1;
-  close(fd);
-  return exited;
-}
 
 class Soak {
  public:
@@ -517,7 +504,7 @@ absl::StatusOr<SoakFigures> Soak::Run() {
   absl::Time deadline = absl::Now() + absl::Seconds(10);
   std::lock_guard<std::mutex> lock(mutex_);
   for (pid_t pid : pids_) {
-    if (!ExitsBy(pid, deadline)) {
+    if (!process::WaitExited(pid, deadline - absl::Now())) {
       ++figures_.leaked_processes;
       Problem(absl::StrCat("worker ", pid, " still running after the controller exited"));
     }
