@@ -31,7 +31,6 @@
 #include "common/ids.h"
 #include "common/strings.h"
 #include "fuzz_check.h"
-#include "wire/codec.h"
 
 namespace arbor::fuzz {
 namespace {
@@ -168,7 +167,7 @@ void CheckCommand(const cli::Command& command, const std::vector<std::string_vie
   } else if (const auto* c = std::get_if<cli::ExecCommand>(&command)) {
     ARBOR_FUZZ_CHECK(verb == "exec" && (w.size() == 3 || w.size() == 4));
     ARBOR_FUZZ_CHECK(Id(w[1]) == c->id);
-    ARBOR_FUZZ_CHECK(c->key == w[2] && wire::IsValidKey(c->key));
+    ARBOR_FUZZ_CHECK(c->key == w[2] && IsValidKey(c->key));
     ARBOR_FUZZ_CHECK(c->value.has_value() == (w.size() == 4));
     if (c->value) ARBOR_FUZZ_CHECK(Number(w[3]) == *c->value);
   } else if (const auto* c = std::get_if<cli::HeartbitCommand>(&command)) {
@@ -208,7 +207,7 @@ void CheckError(const cli::ParseError& error, const std::vector<std::string_view
     ARBOR_FUZZ_CHECK(absl::StartsWith(Sv(line), prefix));
     line.remove_prefix(prefix.size());
     if (auto key = Quoted(line, "Invalid key ")) {
-      ARBOR_FUZZ_CHECK(*key == w[2] && !wire::IsValidKey(*key));
+      ARBOR_FUZZ_CHECK(*key == w[2] && !IsValidKey(*key));
     } else if (auto value = Quoted(line, "Invalid value ")) {
       ARBOR_FUZZ_CHECK(w.size() == 4 && *value == w[3] && !Number(*value));
     } else {

@@ -1,8 +1,8 @@
 #include "cli/command.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 #include "common/strings.h"
-#include "wire/codec.h"
 
 namespace arbor::cli {
 namespace {
@@ -70,7 +70,7 @@ Parsed ParseExec(const std::vector<std::string_view>& w) {
   if (w.size() < 3 || w.size() > 4) return Error("Error: Usage: exec id name [value]");
   auto id = ParseId(w[1]);
   if (!id) return InvalidId(w[1]);
-  if (!wire::IsValidKey(w[2])) {
+  if (!IsValidKey(w[2])) {
     return Error(absl::StrCat("Error:", *id, ": Invalid key '", Sv(w[2]), "'"), *id);
   }
   ExecCommand exec{*id, std::string(w[2]), std::nullopt};

@@ -1,8 +1,10 @@
-// Node ids and the ranges the protocol accepts.
+// Node ids, keys, and the ranges the protocol accepts.
 #ifndef ARBOR_COMMON_IDS_H_
 #define ARBOR_COMMON_IDS_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace arbor {
 
@@ -15,6 +17,17 @@ inline constexpr bool IsWorkerId(NodeId id) { return id >= 0 && id <= kMaxNodeId
 
 // Controller-assigned correlation id; 0 = one-way message.
 using CallId = uint64_t;
+
+// A dictionary key: [A-Za-z0-9]{1,kMaxKeyLength}.
+inline constexpr size_t kMaxKeyLength = 64;
+inline constexpr bool IsValidKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxKeyLength) return false;
+  for (char c : key) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
 
 }  // namespace arbor
 

@@ -113,15 +113,6 @@ absl::Status ValidateBody(const v1::Envelope& e) {
 
 }  // namespace
 
-bool IsValidKey(std::string_view key) {
-  if (key.empty() || key.size() > kMaxKeyLength) return false;
-  for (char c : key) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 void EncodeTo(const v1::Envelope& envelope, std::string& out) {
   out.clear();
   envelope.AppendToString(&out);

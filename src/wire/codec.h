@@ -8,11 +8,11 @@
 
 #include "absl/status/statusor.h"
 #include "arbor/v1/arbor.pb.h"
+#include "common/ids.h"
 
 namespace arbor::wire {
 
 inline constexpr uint32_t kProtocolVersion = 1;
-inline constexpr size_t kMaxKeyLength = 64;
 // Longest legitimate route (tree depth) and endpoint; bigger envelopes are invalid.
 inline constexpr int kMaxRouteLength = 100000;
 inline constexpr size_t kMaxEndpointLength = 256;
@@ -39,8 +39,6 @@ absl::Status Validate(const v1::Envelope& envelope);
 // decode and are counted as dropped frames instead. Called once by each main.
 void SilenceParserLog();
 
-// True when `key` matches [A-Za-z0-9]+ and is at most kMaxKeyLength long.
-bool IsValidKey(std::string_view key);
 
 }  // namespace arbor::wire
 
