@@ -26,12 +26,18 @@ const absl::Time kT0 = absl::UnixEpoch() + absl::Hours(1000);
 
 absl::Time At(int ms) { return kT0 + absl::Milliseconds(ms); }
 
-v1::Envelope Reply(CallId id) {
-  v1::Envelope e;
-  e.set_correlation_id(id);
-  e.mutable_ping_reply();
-  return e;
-}
+// rpc/ knows nothing of envelopes: any reply type will do.
+class TestReply {
+ public:
+  explicit TestReply(CallId id) : id_(id) {}
+  CallId correlation_id() const { return id_; }
+
+ private:
+  CallId id_;
+};
+TestReply Reply(CallId id) { return TestReply(id); }
+using PendingCalls = ::arbor::rpc::PendingCalls<TestReply>;
+using Outcome = ::arbor::rpc::Outcome<TestReply>;
 
 // Records every resolution as "<tag>:<code>" so order and count are visible.
 class PendingCallsTest : public ::testing::Test {

@@ -137,8 +137,8 @@ void Channel::OnWakeup() {
 void Channel::Send(Call&& call) {
   // Counted before the caller hears of it, so a resolved future's counters are
   // up to date. A reply is an envelope; only local outcomes are errors.
-  rpc::PendingCalls::Callback on_reply = [this, done = std::move(call.on_reply)](
-                                             rpc::Outcome reply) mutable {
+  wire::PendingCalls::Callback on_reply = [this, done = std::move(call.on_reply)](
+                                             wire::Outcome reply) mutable {
     std::atomic<uint64_t>& counter = reply.ok() ? counters_.answered
                                      : absl::IsDeadlineExceeded(reply.status())
                                          ? counters_.timed_out
@@ -155,14 +155,14 @@ void Channel::Send(Call&& call) {
     // Once answered it is forgotten: done (OK, NOT_FOUND), or — if the unwatch
     // failed — its next event sends a fresh one.
     on_reply = [this, watch, done = std::move(on_reply)](
-                   rpc::Outcome reply) mutable {
+                   wire::Outcome reply) mutable {
       stray_watches_.erase(watch);
       done(std::move(reply));
     };
   } else if (call.request.has_watch_request()) {
     // The watch goes live with its confirmation, before the caller hears of it.
     on_reply = [this, done = std::move(on_reply),
-                on_event = std::move(call.on_event)](rpc::Outcome reply) mutable {
+                on_event = std::move(call.on_event)](wire::Outcome reply) mutable {
       if (reply.ok() && ReplyStatus(*reply).ok()) {
         watches_.emplace(reply->correlation_id(), std::move(on_event));
       }
@@ -189,7 +189,7 @@ void Channel::Send(Call&& call) {
 
 void Channel::AnswerRefused() {
   // Those a callback refuses now wait for the next turn: no recursion.
-  std::vector<rpc::PendingCalls::Callback> refused;
+  std::vector<wire::PendingCalls::Callback> refused;
   refused.swap(refused_);
   for (auto& on_reply : refused) {
     on_reply(absl::ResourceExhaustedError(
@@ -246,7 +246,7 @@ void Channel::SendStrayUnwatch(WatchId id) {
       static_cast<uint32_t>(absl::ToInt64Milliseconds(kStrayUnwatchTimeout)));
   call.request.mutable_unwatch_request()->set_watch_id(id);
   call.deadline = MonoNow() + kStrayUnwatchTimeout;
-  call.on_reply = [](rpc::Outcome) {};
+  call.on_reply = [](wire::Outcome) {};
   Send(std::move(call));
 }
 

@@ -23,7 +23,7 @@
 #include "client/options.h"
 #include "client/types.h"
 #include "client/wakeup.h"
-#include "rpc/pending_calls.h"
+#include "wire/calls.h"
 #include "transport/event_loop.h"
 #include "transport/socket.h"
 #include "wire/scratch.h"
@@ -43,7 +43,7 @@ class Channel {
     // Runs once, on the I/O thread (or on the submitting thread when the
     // channel is already closed): the reply envelope, DEADLINE_EXCEEDED,
     // CANCELLED, or the status of a failed send.
-    rpc::PendingCalls::Callback on_reply;
+    wire::PendingCalls::Callback on_reply;
     // A watch request's events, from its OK confirmation until an unwatch of
     // it is sent or the channel closes. Unset for every other request.
     EventCallback on_event;
@@ -96,7 +96,7 @@ class Channel {
   transport::Socket socket_;
   Wakeup wakeup_;
   transport::EventLoop loop_;
-  rpc::PendingCalls pending_;
+  wire::PendingCalls pending_;
   absl::flat_hash_map<WatchId, EventCallback> watches_;
   // Watches this client no longer wants: their events are dropped, and a
   // confirmation that came after the local deadline gets an unwatch.
@@ -106,7 +106,7 @@ class Channel {
   transport::Frames frames_;
   int max_in_flight_;
   // Calls refused by the cap, answered RESOURCE_EXHAUSTED before the loop waits.
-  std::vector<rpc::PendingCalls::Callback> refused_;
+  std::vector<wire::PendingCalls::Callback> refused_;
   std::string send_buffer_;  // each request is encoded here
   wire::ScratchEnvelope scratch_;  // each reply is decoded here
 

@@ -25,9 +25,9 @@ std::future<Result> AsFuture(Start start) {
 
 // A callback for the reply envelope that converts it with `convert` for `done`.
 template <typename Result>
-rpc::PendingCalls::Callback Converting(
+wire::PendingCalls::Callback Converting(
     Result (*convert)(const Reply&), absl::AnyInvocable<void(Result)> done) {
-  return [convert, done = std::move(done)](rpc::Outcome reply) mutable {
+  return [convert, done = std::move(done)](wire::Outcome reply) mutable {
     done(convert(reply));
   };
 }
@@ -67,7 +67,7 @@ void Client::Close() { channel_->Close(); }
 ClientCounters Client::counters() const { return channel_->counters(); }
 
 void Client::Start(v1::Envelope&& request, Kind kind, const CallOptions& options,
-                   rpc::PendingCalls::Callback on_reply,
+                   wire::PendingCalls::Callback on_reply,
                    EventCallback on_event) {
   absl::Time now = MonoNow();
   absl::Duration timeout =

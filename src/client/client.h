@@ -28,7 +28,7 @@
 #include "absl/status/statusor.h"
 #include "client/options.h"
 #include "client/types.h"
-#include "rpc/pending_calls.h"
+#include "wire/calls.h"
 #include "common/ids.h"
 
 namespace arbor::v1 {
@@ -131,7 +131,7 @@ class Client {
   // Stamps the call's budget and local deadline, and hands it to the channel;
   // `on_reply` gets the reply envelope or the local failure.
   void Start(v1::Envelope&& request, Kind kind, const CallOptions& options,
-             rpc::PendingCalls::Callback on_reply,
+             wire::PendingCalls::Callback on_reply,
              EventCallback on_event = nullptr);
 
   ClientOptions options_;

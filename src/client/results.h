@@ -13,11 +13,11 @@
 #include "absl/status/statusor.h"
 #include "arbor/v1/arbor.pb.h"
 #include "client/types.h"
-#include "rpc/pending_calls.h"
+#include "wire/calls.h"
 
 namespace arbor::client {
 
-using Reply = rpc::Outcome;  // valid while the callback runs
+using Reply = wire::Outcome;  // valid while the callback runs
 
 absl::StatusOr<CreateResult> CreateResultOf(const Reply& reply);
 absl::StatusOr<ExecResult> ExecResultOf(const Reply& reply);

@@ -267,11 +267,11 @@ void Controller::OnEnvelope(NodeId from, v1::Envelope& envelope) {
 
 void Controller::OnReply(v1::Envelope& envelope) {
   CallId id = envelope.correlation_id();
-  rpc::Outcome result =
+  wire::Outcome result =
       envelope.has_error()
-          ? rpc::Outcome(absl::Status(static_cast<absl::StatusCode>(envelope.error().code()),
+          ? wire::Outcome(absl::Status(static_cast<absl::StatusCode>(envelope.error().code()),
                                       envelope.error().message()))
-          : rpc::Outcome(envelope);
+          : wire::Outcome(envelope);
   if (pending_.Resolve(id, std::move(result))) {
     ++stats_.answered;
   } else {

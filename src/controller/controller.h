@@ -31,7 +31,7 @@
 #include "health/detector.h"
 #include "process/signals.h"
 #include "process/worker_pool.h"
-#include "rpc/pending_calls.h"
+#include "wire/calls.h"
 #include "transport/endpoints.h"
 #include "transport/event_loop.h"
 #include "transport/socket.h"
@@ -133,7 +133,7 @@ class Controller : public Operations {
   // when the loop turn ends). No route: resolved at once (NOT_FOUND); a send
   // that fails: resolved UNAVAILABLE before the loop waits (FlushRoots).
   void Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
-            rpc::PendingCalls::Callback callback);
+            wire::PendingCalls::Callback callback);
   // Queues call `call` to `target` on its root's batch (sent when the loop turn
   // ends, or at 16 envelopes); NOT_FOUND when there is no route.
   absl::Status SendDown(NodeId target, CallId call, v1::Envelope& envelope, absl::Time deadline);
@@ -157,7 +157,7 @@ class Controller : public Operations {
   std::unique_ptr<process::WorkerPool> workers_;
 
   tree::Topology topology_;
-  rpc::PendingCalls pending_;
+  wire::PendingCalls pending_;
   health::Detector detector_;  // links to the controller's own children
   cli::AnswerOrder order_;
   int64_t heartbeat_ms_ = 0;

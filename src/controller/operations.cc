@@ -33,7 +33,7 @@ void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout, Done<i
   v1::Envelope ask;
   ask.mutable_create_request()->set_child_id(id);
   Call(parent, ask, std::min(TimeoutOr(timeout), options_.request_timeout),
-       [this, id, deadline, done = std::move(done)](rpc::Outcome reply) mutable {
+       [this, id, deadline, done = std::move(done)](wire::Outcome reply) mutable {
          if (!reply.ok() || !reply->has_create_reply()) {
            topology_.AbortCreate(id);
            pump_needed_ = true;
@@ -91,7 +91,7 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done)
   pid_t spawned = *pid;
   creating_calls_[id] = pending_.Add(
       std::min(deadline, MonoNow() + options_.hello_timeout), id,
-      [this, id, spawned, done = std::move(done)](rpc::Outcome hello) mutable {
+      [this, id, spawned, done = std::move(done)](wire::Outcome hello) mutable {
         creating_calls_.erase(id);
         pump_needed_ = true;
         if (hello.ok() && !hello->has_hello()) hello = absl::InternalError("unexpected reply");
@@ -128,7 +128,7 @@ void Controller::Exec(NodeId id, const std::string& key, std::optional<int64_t> 
   body->set_key(key);
   if (value) body->set_value(*value);
   Call(id, request, TimeoutOr(timeout),
-       [done = std::move(done)](rpc::Outcome reply) mutable {
+       [done = std::move(done)](wire::Outcome reply) mutable {
          if (!reply.ok()) {
            done(reply.status());
          } else if (!reply->has_exec_reply()) {
@@ -152,7 +152,7 @@ void Controller::Ping(NodeId id, absl::Duration timeout, Done<bool> done) {
   v1::Envelope request;
   request.mutable_ping_request();
   Call(id, request, TimeoutOr(timeout),
-       [done = std::move(done)](rpc::Outcome reply) mutable {
+       [done = std::move(done)](wire::Outcome reply) mutable {
          done(reply.ok() && reply->has_ping_reply());
        });
 }
@@ -185,7 +185,7 @@ void Controller::Remove(NodeId id, absl::Duration timeout, Done<bool> done) {
   request.mutable_remove_request()->set_new_parent_endpoint(EndpointOf(node->parent));
   Call(id, request, TimeoutOr(timeout),
        [this, id, pid = node->pid, done = std::move(done)](
-           rpc::Outcome reply) mutable {
+           wire::Outcome reply) mutable {
          tree::Node* gone = topology_.Find(id);
          if (gone != nullptr) gone->removing = false;
          bool exited = exited_while_removing_.erase(id) > 0;
@@ -221,7 +221,7 @@ void Controller::ExpectReattach(NodeId id) {
   if (node == nullptr || node->state != tree::NodeState::kAlive) return;
   node->reattaching = true;
   reattach_calls_[id] = pending_.Add(
-      MonoNow() + options_.hello_timeout, id, [this, id](rpc::Outcome hello) {
+      MonoNow() + options_.hello_timeout, id, [this, id](wire::Outcome hello) {
         reattach_calls_.erase(id);
         pump_needed_ = true;
         tree::Node* n = topology_.Find(id);

@@ -77,7 +77,7 @@ void Controller::FlushRoots() {
 }
 
 void Controller::Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
-                      rpc::PendingCalls::Callback callback) {
+                      wire::PendingCalls::Callback callback) {
   if (pending_.InFlightTo(target) >= options_.max_node_in_flight) {
     callback(absl::ResourceExhaustedError(absl::StrCat(
         "over ", options_.max_node_in_flight, " calls in flight to node ", target)));
