@@ -30,16 +30,16 @@ void PrintTo(const Case<Result>& c, std::ostream* os) {
 
 // --- create ---
 
-class FormatCreateTest : public ::testing::TestWithParam<Case<absl::StatusOr<int64_t>>> {};
+class FormatCreateTest : public ::testing::TestWithParam<Case<absl::StatusOr<api::CreateResult>>> {};
 
 TEST_P(FormatCreateTest, ExactLine) { EXPECT_EQ(FormatCreate(GetParam().result), GetParam().want); }
 
 INSTANTIATE_TEST_SUITE_P(
     AllCodes, FormatCreateTest,
-    ::testing::ValuesIn(std::vector<Case<absl::StatusOr<int64_t>>>{
-        {int64_t{3128}, "Ok: 3128"},
-        {int64_t{1}, "Ok: 1"},
-        {int64_t{4194304}, "Ok: 4194304"},
+    ::testing::ValuesIn(std::vector<Case<absl::StatusOr<api::CreateResult>>>{
+        {api::CreateResult{10, 3128}, "Ok: 3128"},
+        {api::CreateResult{0, 1}, "Ok: 1"},
+        {api::CreateResult{7, 4194304}, "Ok: 4194304"},
         {absl::AlreadyExistsError("x"), "Error: Already exists"},
         {absl::NotFoundError("x"), "Error: Parent not found"},
         {absl::UnavailableError("x"), "Error: Parent is unavailable"},
@@ -55,7 +55,7 @@ struct ExecCase {
   NodeId id;
   std::string key;
   bool is_save;
-  absl::StatusOr<ExecResult> result;
+  absl::StatusOr<api::ExecResult> result;
   std::string want;
 };
 
@@ -74,18 +74,18 @@ TEST_P(FormatExecTest, ExactLine) {
 INSTANTIATE_TEST_SUITE_P(
     AllOutcomes, FormatExecTest,
     ::testing::ValuesIn(std::vector<ExecCase>{
-        {10, "MyVar", true, ExecResult{}, "Ok:10"},
-        {0, "MyVar", true, ExecResult{}, "Ok:0"},
-        {10, "MyVar", false, ExecResult{true, 5}, "Ok:10: 5"},
-        {10, "MyVar", false, ExecResult{true, 0}, "Ok:10: 0"},
-        {10, "MyVar", false, ExecResult{true, -7}, "Ok:10: -7"},
-        {10, "k", false, ExecResult{true, std::numeric_limits<int64_t>::min()},
+        {10, "MyVar", true, api::ExecResult{}, "Ok:10"},
+        {0, "MyVar", true, api::ExecResult{}, "Ok:0"},
+        {10, "MyVar", false, api::ExecResult{true, 5}, "Ok:10: 5"},
+        {10, "MyVar", false, api::ExecResult{true, 0}, "Ok:10: 0"},
+        {10, "MyVar", false, api::ExecResult{true, -7}, "Ok:10: -7"},
+        {10, "k", false, api::ExecResult{true, std::numeric_limits<int64_t>::min()},
          "Ok:10: -9223372036854775808"},
-        {10, "k", false, ExecResult{true, std::numeric_limits<int64_t>::max()},
+        {10, "k", false, api::ExecResult{true, std::numeric_limits<int64_t>::max()},
          "Ok:10: 9223372036854775807"},
-        {10, "MyVar", false, ExecResult{false, 0}, "Ok:10: 'MyVar' not found"},
-        {12, "MyVar", false, ExecResult{false, 99}, "Ok:12: 'MyVar' not found"},
-        {2147483647, "a", false, ExecResult{true, 1}, "Ok:2147483647: 1"},
+        {10, "MyVar", false, api::ExecResult{false, 0}, "Ok:10: 'MyVar' not found"},
+        {12, "MyVar", false, api::ExecResult{false, 99}, "Ok:12: 'MyVar' not found"},
+        {2147483647, "a", false, api::ExecResult{true, 1}, "Ok:2147483647: 1"},
         {10, "MyVar", false, absl::NotFoundError("x"), "Error:10: Not found"},
         {10, "MyVar", true, absl::NotFoundError("x"), "Error:10: Not found"},
         {12, "MyVar", false, absl::UnavailableError("x"), "Error:12: Node is unavailable"},
@@ -138,9 +138,11 @@ TEST(FormatHeartbitTransitionTest, BothDirections) {
 TEST(FormatTreeTest, EmptyTree) { EXPECT_THAT(FormatTree({}), ElementsAre("(empty)")); }
 
 TEST(FormatTreeTest, TwoSpacesPerDepthAndEveryState) {
-  std::vector<TreeRow> rows = {
-      {0, 10, 3128, "available"},   {1, 12, 3131, "dead"},      {2, 13, 0, "creating"},
-      {1, 14, 3140, "unavailable"}, {0, 20, 3200, "available"},
+  using api::NodeState;
+  std::vector<api::NodeInfo> rows = {
+      {10, -1, 3128, NodeState::kAvailable, 0},  {12, 10, 3131, NodeState::kDead, 1},
+      {13, 12, 0, NodeState::kCreating, 2},      {14, 10, 3140, NodeState::kUnavailable, 1},
+      {20, -1, 3200, NodeState::kAvailable, 0},
   };
   EXPECT_THAT(FormatTree(rows), ElementsAre("10 pid 3128 available",      //
                                             "  12 pid 3131 dead",         //
@@ -150,16 +152,17 @@ TEST(FormatTreeTest, TwoSpacesPerDepthAndEveryState) {
 }
 
 TEST(FormatTreeTest, DesignSession) {
-  EXPECT_THAT(FormatTree({{0, 10, 3128, "available"}, {1, 12, 3131, "dead"}}),
+  EXPECT_THAT(FormatTree({{10, -1, 3128, api::NodeState::kAvailable, 0},
+                          {12, 10, 3131, api::NodeState::kDead, 1}}),
               ElementsAre("10 pid 3128 available", "  12 pid 3131 dead"));
 }
 
 // --- stats ---
 
 TEST(FormatStatsTest, AllCountersInOrder) {
-  EXPECT_EQ(FormatStats(Stats{}),
+  EXPECT_EQ(FormatStats(api::Stats{}),
             "nodes=0 pending=0 sent=0 answered=0 timed_out=0 late_replies=0 dropped_frames=0");
-  Stats s;
+  api::Stats s;
   s.nodes = 3;
   s.pending = 1;
   s.sent = 40;

@@ -366,7 +366,7 @@ TEST_F(TopologyFixture, RowsWithEveryStateName) {
   std::vector<std::string> rows;
   for (const Topology::Row& r : t_.Rows()) {
     rows.push_back(absl::StrCat(std::string(2 * r.depth, ' '), r.node->id, " ",
-                                arbor::cli::StateName(WireState(*r.node, t_.Reachable(r.node->id)))));
+                                arbor::cli::StateName(ShownState(*r.node, t_.Reachable(r.node->id)))));
   }
   EXPECT_THAT(
       rows, ElementsAre("1 available", "  2 unavailable", "    3 available", "4 dead", "5 creating",

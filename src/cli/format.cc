@@ -4,9 +4,9 @@
 
 namespace arbor::cli {
 
-std::string FormatCreate(const absl::StatusOr<int64_t>& pid) {
-  if (pid.ok()) return absl::StrCat("Ok: ", *pid);
-  const absl::Status& s = pid.status();
+std::string FormatCreate(const absl::StatusOr<api::CreateResult>& created) {
+  if (created.ok()) return absl::StrCat("Ok: ", created->pid);
+  const absl::Status& s = created.status();
   switch (s.code()) {
     case absl::StatusCode::kAlreadyExists:
       return "Error: Already exists";
@@ -24,7 +24,7 @@ std::string FormatCreate(const absl::StatusOr<int64_t>& pid) {
 }
 
 std::string FormatExec(NodeId id, const std::string& key, bool is_save,
-                       const absl::StatusOr<ExecResult>& result) {
+                       const absl::StatusOr<api::ExecResult>& result) {
   if (result.ok()) {
     if (is_save) return absl::StrCat("Ok:", id);
     if (!result->found) return absl::StrCat("Ok:", id, ": '", key, "' not found");
@@ -53,32 +53,31 @@ std::string FormatHeartbitTransition(NodeId id, bool available) {
                       available ? " is available again" : " is unavailable now");
 }
 
-std::vector<std::string> FormatTree(const std::vector<TreeRow>& rows) {
-  if (rows.empty()) return {"(empty)"};
+std::vector<std::string> FormatTree(const std::vector<api::NodeInfo>& nodes) {
+  if (nodes.empty()) return {"(empty)"};
   std::vector<std::string> lines;
-  lines.reserve(rows.size());
-  for (const TreeRow& r : rows) {
-    lines.push_back(
-        absl::StrCat(std::string(2 * static_cast<size_t>(r.depth), ' '), r.id, " pid ", r.pid, " ",
-                     r.state));
+  lines.reserve(nodes.size());
+  for (const api::NodeInfo& n : nodes) {
+    lines.push_back(absl::StrCat(std::string(2 * static_cast<size_t>(n.depth), ' '), n.id,
+                                 " pid ", n.pid, " ", StateName(n.state)));
   }
   return lines;
 }
 
-std::string StateName(v1::NodeState state) {
+std::string StateName(api::NodeState state) {
   switch (state) {
-    case v1::NODE_STATE_AVAILABLE:
+    case api::NodeState::kAvailable:
       return "available";
-    case v1::NODE_STATE_DEAD:
+    case api::NodeState::kDead:
       return "dead";
-    case v1::NODE_STATE_CREATING:
+    case api::NodeState::kCreating:
       return "creating";
     default:
       return "unavailable";
   }
 }
 
-std::string FormatStats(const Stats& s) {
+std::string FormatStats(const api::Stats& s) {
   return absl::StrCat("nodes=", s.nodes, " pending=", s.pending, " sent=", s.sent,
                       " answered=", s.answered, " timed_out=", s.timed_out,
                       " late_replies=", s.late_replies, " dropped_frames=", s.dropped_frames);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/reply.h"
+#include "wire/convert.h"
 
 namespace arbor::client {
 namespace {
@@ -16,16 +17,6 @@ absl::Status Outcome(const Reply& reply, v1::Envelope::BodyCase expected) {
         absl::StrCat("reply has body field ", reply->body_case(), ", expected ", expected));
   }
   return absl::OkStatus();
-}
-
-NodeState StateOf(int state) {
-  if (state < 0 || state > static_cast<int>(NodeState::kCreating)) return NodeState::kUnspecified;
-  return static_cast<NodeState>(state);
-}
-
-EventKind KindOf(int kind) {
-  if (kind < 0 || kind > static_cast<int>(EventKind::kAdopted)) return EventKind::kUnspecified;
-  return static_cast<EventKind>(kind);
 }
 
 }  // namespace
@@ -61,20 +52,13 @@ absl::StatusOr<uint32_t> HeartbeatIntervalOf(const Reply& reply) {
 absl::StatusOr<std::vector<NodeInfo>> TopologyOf(const Reply& reply) {
   absl::Status status = Outcome(reply, v1::Envelope::kTopologyReply);
   if (!status.ok()) return status;
-  std::vector<NodeInfo> nodes;
-  nodes.reserve(reply->topology_reply().nodes_size());
-  for (const v1::NodeInfo& n : reply->topology_reply().nodes()) {
-    nodes.push_back(NodeInfo{n.id(), n.parent(), n.pid(), StateOf(n.state()), n.depth()});
-  }
-  return nodes;
+  return wire::FromWire(reply->topology_reply());
 }
 
 absl::StatusOr<ControllerStats> StatsOf(const Reply& reply) {
   absl::Status status = Outcome(reply, v1::Envelope::kStatsReply);
   if (!status.ok()) return status;
-  const v1::StatsReply& s = reply->stats_reply();
-  return ControllerStats{s.nodes(),     s.pending(),      s.sent(),          s.answered(),
-                         s.timed_out(), s.late_replies(), s.dropped_frames()};
+  return wire::FromWire(reply->stats_reply());
 }
 
 absl::StatusOr<WatchId> WatchIdOf(const Reply& reply) {
@@ -87,10 +71,6 @@ absl::Status UnwatchStatusOf(const Reply& reply) {
   return Outcome(reply, v1::Envelope::BODY_NOT_SET);
 }
 
-NodeEvent EventOf(const v1::NodeEvent& event) {
-  EventKind kind = KindOf(event.kind());
-  return NodeEvent{event.id(), kind, event.pid(),
-                   kind == EventKind::kAdopted ? event.parent() : kControllerId};
-}
+NodeEvent EventOf(const v1::NodeEvent& event) { return wire::FromWire(event); }
 
 }  // namespace arbor::client

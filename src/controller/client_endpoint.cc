@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "wire/codec.h"
+#include "wire/convert.h"
 
 namespace arbor::controller {
 
@@ -177,13 +178,13 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       operations_.Dispatch(std::move(nodes), false, deadline,
                            [this, id, parent, timeout, reply, expired]() mutable {
         if (expired()) return;
-        operations_.Create(id, parent, timeout(), [reply, id](absl::StatusOr<int64_t> pid) {
+        operations_.Create(id, parent, timeout(), [reply](absl::StatusOr<api::CreateResult> created) {
           v1::Envelope body;
-          if (pid.ok()) {
-            body.mutable_create_reply()->set_id(id);
-            body.mutable_create_reply()->set_pid(*pid);
+          if (created.ok()) {
+            body.mutable_create_reply()->set_id(created->id);
+            body.mutable_create_reply()->set_pid(created->pid);
           }
-          reply(pid.status(), std::move(body));
+          reply(created.status(), std::move(body));
         });
       });
       return;
@@ -203,10 +204,10 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       operations_.Dispatch({target}, true, deadline,
                            [this, target, timeout, reply, expired]() mutable {
         if (expired()) return;
-        operations_.Remove(target, timeout(), [reply](absl::StatusOr<bool> done) {
+        operations_.Remove(target, timeout(), [reply](absl::Status done) {
           v1::Envelope body;
           if (done.ok()) body.mutable_remove_reply();
-          reply(done.status(), std::move(body));
+          reply(done, std::move(body));
         });
       });
       return;
@@ -219,21 +220,13 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
     }
     case v1::Envelope::kTopologyRequest: {
       v1::Envelope body;
-      *body.mutable_topology_reply() = operations_.Topology();
+      wire::ToWire(operations_.Topology(), *body.mutable_topology_reply());
       reply(absl::OkStatus(), std::move(body));
       return;
     }
     case v1::Envelope::kStatsRequest: {
-      cli::Stats stats = operations_.Stats();
       v1::Envelope body;
-      v1::StatsReply* out = body.mutable_stats_reply();
-      out->set_nodes(stats.nodes);
-      out->set_pending(stats.pending);
-      out->set_sent(stats.sent);
-      out->set_answered(stats.answered);
-      out->set_timed_out(stats.timed_out);
-      out->set_late_replies(stats.late_replies);
-      out->set_dropped_frames(stats.dropped_frames);
+      wire::ToWire(operations_.Stats(), *body.mutable_stats_reply());
       reply(absl::OkStatus(), std::move(body));
       return;
     }
@@ -289,7 +282,7 @@ void ClientEndpoint::RunExec(std::unique_ptr<ExecCall> call) {
   const std::string& key = call->key;
   std::optional<int64_t> value = call->value;
   operations_.Exec(target, key, value, timeout,
-                   [this, call = std::move(call)](absl::StatusOr<cli::ExecResult> result) {
+                   [this, call = std::move(call)](absl::StatusOr<api::ExecResult> result) {
                      if (!*call->alive) return;
                      v1::Envelope& body = answers_.Fresh();
                      if (result.ok()) {
@@ -344,16 +337,12 @@ bool ClientEndpoint::Send(const std::string& client, const v1::Envelope& envelop
   return false;
 }
 
-void ClientEndpoint::Publish(NodeId id, v1::NodeEventKind kind, int64_t pid, NodeId parent) {
+void ClientEndpoint::Publish(const api::NodeEvent& node_event) {
   if (watchers_.empty()) return;
   v1::Envelope event;
-  event.set_target(id);
+  event.set_target(node_event.id);
   event.mutable_status();  // code 0: OK
-  v1::NodeEvent* body = event.mutable_node_event();
-  body->set_id(id);
-  body->set_kind(kind);
-  body->set_pid(pid);
-  if (kind == v1::NODE_EVENT_ADOPTED) body->set_parent(parent);
+  wire::ToWire(node_event, *event.mutable_node_event());
   std::vector<std::string> gone;
   for (const auto& [client, watches] : watchers_) {
     for (uint64_t watch : watches) {

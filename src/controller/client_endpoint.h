@@ -56,8 +56,7 @@ class ClientEndpoint {
   const std::string& endpoint() const { return endpoint_; }
 
   // Sends a node event to every watcher.
-  // `parent` is sent with ADOPTED only.
-  void Publish(NodeId id, v1::NodeEventKind kind, int64_t pid, NodeId parent);
+  void Publish(const api::NodeEvent& event);
 
  private:
   ClientEndpoint(const ClientEndpointOptions& options, transport::EventLoop& loop,

@@ -114,11 +114,13 @@ void Controller::Execute(uint64_t seq, const cli::Command& command) {
   absl::Duration defaults = absl::ZeroDuration();
   if (auto* c = std::get_if<cli::CreateCommand>(&command)) {
     Create(c->id, c->parent, defaults,
-           [this, seq](absl::StatusOr<int64_t> pid) { Answer(seq, cli::FormatCreate(pid)); });
+           [this, seq](absl::StatusOr<api::CreateResult> created) {
+             Answer(seq, cli::FormatCreate(created));
+           });
   } else if (auto* c = std::get_if<cli::ExecCommand>(&command)) {
     Exec(c->id, c->key, c->value, defaults,
          [this, seq, id = c->id, key = c->key,
-          is_save = c->value.has_value()](absl::StatusOr<cli::ExecResult> result) {
+          is_save = c->value.has_value()](absl::StatusOr<api::ExecResult> result) {
            Answer(seq, cli::FormatExec(id, key, is_save, result));
          });
   } else if (auto* c = std::get_if<cli::PingCommand>(&command)) {
@@ -126,17 +128,12 @@ void Controller::Execute(uint64_t seq, const cli::Command& command) {
          [this, seq](absl::StatusOr<bool> answered) { Answer(seq, cli::FormatPing(answered)); });
   } else if (auto* c = std::get_if<cli::RemoveCommand>(&command)) {
     Remove(c->id, defaults,
-           [this, seq](absl::StatusOr<bool> done) { Answer(seq, cli::FormatRemove(done.status())); });
+           [this, seq](absl::Status done) { Answer(seq, cli::FormatRemove(done)); });
   } else if (auto* c = std::get_if<cli::HeartbitCommand>(&command)) {
     SetHeartbeat(c->interval_ms);
     Answer(seq, "Ok");
   } else if (std::holds_alternative<cli::TreeCommand>(command)) {
-    std::vector<cli::TreeRow> rows;
-    v1::TopologyReply topology = Topology();
-    for (const v1::NodeInfo& n : topology.nodes()) {
-      rows.push_back({n.depth(), n.id(), n.pid(), cli::StateName(n.state())});
-    }
-    Answer(seq, cli::FormatTree(rows));
+    Answer(seq, cli::FormatTree(Topology()));
   } else if (std::holds_alternative<cli::StatsCommand>(command)) {
     Answer(seq, cli::FormatStats(Stats()));
   } else if (std::holds_alternative<cli::HelpCommand>(command)) {

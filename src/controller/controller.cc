@@ -329,7 +329,7 @@ void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
   bool adopted = (node->orphaned || node->parent != parent) && !node->reattaching;
   node->orphaned = false;
   topology_.Move(id, parent);
-  if (adopted) Notify(id, v1::NODE_EVENT_ADOPTED, node->pid, parent);
+  if (adopted) Notify(id, api::EventKind::kAdopted, node->pid, parent);
   node->endpoint = hello.endpoint();
   node->reattaching = false;
   auto it = reattach_calls_.find(id);
@@ -351,7 +351,7 @@ void Controller::ApplyLinks(const std::vector<health::LinkChange>& changes) {
             [](const tree::Transition& a, const tree::Transition& b) { return a.id < b.id; });
   for (const tree::Transition& t : lines) {
     Print(cli::FormatHeartbitTransition(t.id, t.available));
-    Notify(t.id, t.available ? v1::NODE_EVENT_AVAILABLE : v1::NODE_EVENT_UNAVAILABLE, 0);
+    Notify(t.id, t.available ? api::EventKind::kAvailable : api::EventKind::kUnavailable, 0);
   }
 }
 
@@ -398,7 +398,7 @@ void Controller::OnWorkerExit(pid_t pid, int wait_status) {
     return;
   }
   MarkDead(id);
-  Notify(id, v1::NODE_EVENT_LOST, pid);
+  Notify(id, api::EventKind::kLost, pid);
 }
 
 void Controller::MarkDead(NodeId id) {

@@ -55,14 +55,15 @@ class Controller : public Operations {
   // ---- Operations (operations.cc) ----
   void Dispatch(Nodes nodes, bool is_remove, absl::Time deadline,
                 absl::AnyInvocable<void()> op) override;
-  void Create(NodeId id, NodeId parent, absl::Duration timeout, Done<int64_t> done) override;
+  void Create(NodeId id, NodeId parent, absl::Duration timeout,
+              Done<api::CreateResult> done) override;
   void Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
-            absl::Duration timeout, Done<cli::ExecResult> done) override;
+            absl::Duration timeout, Done<api::ExecResult> done) override;
   void Ping(NodeId id, absl::Duration timeout, Done<bool> done) override;
-  void Remove(NodeId id, absl::Duration timeout, Done<bool> done) override;
+  void Remove(NodeId id, absl::Duration timeout, DoneStatus done) override;
   void SetHeartbeat(int64_t interval_ms) override;
-  v1::TopologyReply Topology() const override;
-  cli::Stats Stats() const override;
+  std::vector<api::NodeInfo> Topology() const override;
+  api::Stats Stats() const override;
   void CountDroppedFrame() override;
   bool Accepting() const override { return !shutting_down_; }
 
@@ -117,7 +118,7 @@ class Controller : public Operations {
 
   // ---- operations' helpers (operations.cc) ----
   absl::Duration TimeoutOr(absl::Duration timeout) const;
-  void SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done);
+  void SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateResult> done);
   // A child of `parent`'s ancestors beyond it, nearest first, ending with the
   // controller (wire/lineage.h); empty under the controller.
   std::vector<wire::Ancestor> AncestorsBeyond(NodeId parent) const;
@@ -126,7 +127,7 @@ class Controller : public Operations {
   void SendLineage(NodeId id);
   void ExpectReattach(NodeId id);
   // `parent`: for ADOPTED, the new parent.
-  void Notify(NodeId id, v1::NodeEventKind kind, int64_t pid, NodeId parent = kControllerId);
+  void Notify(NodeId id, api::EventKind kind, int64_t pid, NodeId parent = kControllerId);
 
   // ---- sending ----
   // Registers a call to `target` and queues it on its route's first hop (sent
@@ -186,7 +187,7 @@ class Controller : public Operations {
   bool shutting_down_ = false;
   bool quiet_ = false;  // a signal: stop printing answers
 
-  cli::Stats stats_;
+  api::Stats stats_;
   transport::Frames frames_;
   std::string send_buffer_;         // what SendToRoot encodes into
   wire::ScratchEnvelope requests_;  // exec requests are built here

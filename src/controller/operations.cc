@@ -13,7 +13,8 @@ absl::Duration Controller::TimeoutOr(absl::Duration timeout) const {
 
 // ---- create ----
 
-void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout, Done<int64_t> done) {
+void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout,
+                        Done<api::CreateResult> done) {
   // A caller's budget covers the whole create: asking the parent, then Hello.
   absl::Time deadline = timeout > absl::ZeroDuration()
                             ? MonoNow() + timeout
@@ -67,7 +68,7 @@ void Controller::SendLineage(NodeId id) {
   SendToRoot(route[0], lineage).IgnoreError();  // lost: the worker says Hello again
 }
 
-void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done) {
+void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateResult> done) {
   tree::Node* node = topology_.Find(id);
   NodeId parent = node == nullptr ? kControllerId : node->parent;
   if (node == nullptr || (parent != kControllerId && !topology_.Reachable(parent))) {
@@ -97,8 +98,8 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done)
         if (hello.ok() && !hello->has_hello()) hello = absl::InternalError("unexpected reply");
         if (hello.ok()) {
           topology_.FinishCreate(id, hello->hello().endpoint());
-          Notify(id, v1::NODE_EVENT_CREATED, spawned);
-          done(static_cast<int64_t>(spawned));
+          Notify(id, api::EventKind::kCreated, spawned);
+          done(api::CreateResult{id, spawned});
           return;
         }
         workers_->Kill(spawned);  // no Hello in time, or its parent is gone
@@ -114,7 +115,7 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<int64_t> done)
 // ---- exec, ping ----
 
 void Controller::Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
-                      absl::Duration timeout, Done<cli::ExecResult> done) {
+                      absl::Duration timeout, Done<api::ExecResult> done) {
   if (topology_.Find(id) == nullptr) {
     done(absl::NotFoundError("no such node"));
     return;
@@ -134,7 +135,7 @@ void Controller::Exec(NodeId id, const std::string& key, std::optional<int64_t> 
          } else if (!reply->has_exec_reply()) {
            done(absl::UnavailableError("unexpected reply"));
          } else {
-           done(cli::ExecResult{reply->exec_reply().found(), reply->exec_reply().value()});
+           done(api::ExecResult{reply->exec_reply().found(), reply->exec_reply().value()});
          }
        });
 }
@@ -159,7 +160,7 @@ void Controller::Ping(NodeId id, absl::Duration timeout, Done<bool> done) {
 
 // ---- remove ----
 
-void Controller::Remove(NodeId id, absl::Duration timeout, Done<bool> done) {
+void Controller::Remove(NodeId id, absl::Duration timeout, DoneStatus done) {
   tree::Node* node = topology_.Find(id);
   if (node == nullptr) {
     done(absl::NotFoundError("no such node"));
@@ -170,8 +171,8 @@ void Controller::Remove(NodeId id, absl::Duration timeout, Done<bool> done) {
     pid_t pid = node->pid;
     detector_.Forget(id);
     topology_.Remove(id);
-    Notify(id, v1::NODE_EVENT_REMOVED, pid);
-    done(true);
+    Notify(id, api::EventKind::kRemoved, pid);
+    done(absl::OkStatus());
     return;
   }
   if (!topology_.Reachable(id)) {
@@ -193,7 +194,7 @@ void Controller::Remove(NodeId id, absl::Duration timeout, Done<bool> done) {
          if (!reply.ok() || !reply->has_remove_reply()) {
            if (exited && gone != nullptr && gone->pid == pid) {
              MarkDead(id);
-             Notify(id, v1::NODE_EVENT_LOST, pid);
+             Notify(id, api::EventKind::kLost, pid);
            }
            done(reply.ok() ? absl::UnavailableError("unexpected reply") : reply.status());
            return;
@@ -210,9 +211,9 @@ void Controller::Remove(NodeId id, absl::Duration timeout, Done<bool> done) {
            }
            topology_.Remove(id);
            for (NodeId child : told) ExpectReattach(child);
-           Notify(id, v1::NODE_EVENT_REMOVED, pid);
+           Notify(id, api::EventKind::kRemoved, pid);
          }
-         done(true);
+         done(absl::OkStatus());
        });
 }
 
@@ -244,22 +245,18 @@ void Controller::SetHeartbeat(int64_t interval_ms) {
   ArmHeartbeatTimer();
 }
 
-v1::TopologyReply Controller::Topology() const {
-  v1::TopologyReply reply;
+std::vector<api::NodeInfo> Controller::Topology() const {
+  std::vector<api::NodeInfo> nodes;
   for (const tree::Topology::Row& row : topology_.Rows()) {
     const tree::Node& n = *row.node;
-    v1::NodeInfo* info = reply.add_nodes();
-    info->set_id(n.id);
-    info->set_parent(n.parent);
-    info->set_pid(n.pid);
-    info->set_depth(row.depth);
-    info->set_state(tree::WireState(n, topology_.Reachable(n.id)));
+    nodes.push_back({n.id, n.parent, n.pid, tree::ShownState(n, topology_.Reachable(n.id)),
+                     row.depth});
   }
-  return reply;
+  return nodes;
 }
 
-cli::Stats Controller::Stats() const {
-  cli::Stats stats = stats_;
+api::Stats Controller::Stats() const {
+  api::Stats stats = stats_;
   stats.nodes = topology_.size();
   stats.pending = pending_.size();
   return stats;
@@ -267,13 +264,13 @@ cli::Stats Controller::Stats() const {
 
 void Controller::CountDroppedFrame() { ++stats_.dropped_frames; }
 
-void Controller::Notify(NodeId id, v1::NodeEventKind kind, int64_t pid, NodeId parent) {
+void Controller::Notify(NodeId id, api::EventKind kind, int64_t pid, NodeId parent) {
   if (clients_ == nullptr) return;
   if (pid == 0) {
     const tree::Node* node = topology_.Find(id);
     if (node != nullptr) pid = node->pid;
   }
-  clients_->Publish(id, kind, pid, parent);
+  clients_->Publish({id, kind, pid, parent});
 }
 
 }  // namespace arbor::controller

@@ -13,14 +13,14 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "arbor/v1/arbor.pb.h"
-#include "cli/format.h"
+#include "api/results.h"
 #include "common/ids.h"
 
 namespace arbor::controller {
 
 template <typename T>
 using Done = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+using DoneStatus = absl::AnyInvocable<void(absl::Status)>;
 
 class Operations {
  public:
@@ -38,17 +38,19 @@ class Operations {
   // A zero `timeout` means the default of ControllerOptions.
   // create: pid, or ALREADY_EXISTS, NOT_FOUND (parent), UNAVAILABLE (parent),
   // FAILED_PRECONDITION (parent below id), DEADLINE_EXCEEDED (no Hello), INTERNAL.
-  virtual void Create(NodeId id, NodeId parent, absl::Duration timeout, Done<int64_t> done) = 0;
+  virtual void Create(NodeId id, NodeId parent, absl::Duration timeout,
+                      Done<api::CreateResult> done) = 0;
   // exec: NOT_FOUND (no node), UNAVAILABLE (dead, unreachable), DEADLINE_EXCEEDED.
   virtual void Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
-                    absl::Duration timeout, Done<cli::ExecResult> done) = 0;
+                    absl::Duration timeout, Done<api::ExecResult> done) = 0;
   // ping: whether it answered; NOT_FOUND for an unknown id.
   virtual void Ping(NodeId id, absl::Duration timeout, Done<bool> done) = 0;
-  // remove: OK, NOT_FOUND, UNAVAILABLE or DEADLINE_EXCEEDED (value unused).
-  virtual void Remove(NodeId id, absl::Duration timeout, Done<bool> done) = 0;
+  // remove: OK, NOT_FOUND, UNAVAILABLE or DEADLINE_EXCEEDED.
+  virtual void Remove(NodeId id, absl::Duration timeout, DoneStatus done) = 0;
   virtual void SetHeartbeat(int64_t interval_ms) = 0;
-  virtual v1::TopologyReply Topology() const = 0;
-  virtual cli::Stats Stats() const = 0;
+  // Depth-first, children by id.
+  virtual std::vector<api::NodeInfo> Topology() const = 0;
+  virtual api::Stats Stats() const = 0;
   // A frame that did not parse or validate, seen outside the controller's loop
   // code (the client endpoint).
   virtual void CountDroppedFrame() = 0;

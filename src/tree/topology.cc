@@ -222,17 +222,17 @@ std::vector<Topology::Row> Topology::Rows() const {
   return rows;
 }
 
-v1::NodeState WireState(const Node& node, bool reachable) {
+api::NodeState ShownState(const Node& node, bool reachable) {
   switch (node.state) {
     case NodeState::kCreating:
-      return v1::NODE_STATE_CREATING;
+      return api::NodeState::kCreating;
     case NodeState::kDead:
-      return v1::NODE_STATE_DEAD;
+      return api::NodeState::kDead;
     case NodeState::kAlive:
-      return reachable && !node.reattaching ? v1::NODE_STATE_AVAILABLE
-                                            : v1::NODE_STATE_UNAVAILABLE;
+      return reachable && !node.reattaching ? api::NodeState::kAvailable
+                                            : api::NodeState::kUnavailable;
   }
-  return v1::NODE_STATE_UNAVAILABLE;
+  return api::NodeState::kUnavailable;
 }
 
 }  // namespace arbor::tree

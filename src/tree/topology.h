@@ -15,7 +15,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
-#include "arbor/v1/arbor.pb.h"
+#include "api/results.h"
 #include "common/ids.h"
 
 namespace arbor::tree {
@@ -118,7 +118,7 @@ class Topology {
 };
 
 // The state `tree` shows (and clients get): creating, dead, available, unavailable.
-v1::NodeState WireState(const Node& node, bool reachable);
+api::NodeState ShownState(const Node& node, bool reachable);
 
 }  // namespace arbor::tree
 
