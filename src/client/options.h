@@ -4,7 +4,7 @@
 #define ARBOR_CLIENT_OPTIONS_H_
 
 #include "absl/time/time.h"
-#include "transport/socket.h"
+#include "transport/socket_options.h"
 
 namespace arbor::client {
 

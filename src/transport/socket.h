@@ -11,28 +11,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "transport/socket_options.h"
 #include "zmq.hpp"
 
 namespace arbor::transport {
 
 // One message: its frames, in order.
 using Frames = std::vector<std::string>;
-
-// Options every Arbor socket gets. Defaults documented in README "Limits".
-struct SocketOptions {
-  // Messages queued per peer before sends answer RESOURCE_EXHAUSTED (ZMQ_SNDHWM)
-  // or the peer is throttled (ZMQ_RCVHWM).
-  int high_water_mark = 10000;
-  // Larger inbound messages drop the connection (ZMQ_MAXMSGSIZE).
-  int64_t max_message_bytes = 1 << 20;
-  // ZMTP heartbeats, so a connection to a frozen peer is dropped and re-made.
-  int zmtp_heartbeat_ms = 2000;
-  int zmtp_heartbeat_timeout_ms = 6000;
-  // Pending connections a ROUTER's listener accepts (ZMQ_BACKLOG).
-  int backlog = 1024;
-  // Reconnect period of a DEALER (ZMQ_RECONNECT_IVL).
-  int reconnect_ms = 100;
-};
 
 // The process's ZeroMQ context. Must outlive every Socket made from it. Create it
 // only after the signals the process handles are blocked: its I/O threads inherit
