@@ -393,7 +393,7 @@ void Controller::OnWorkerExit(pid_t pid, int wait_status) {
   }
   if (node->removing) {
     // A removed worker exits right after its reply, which may still be queued
-    // behind this SIGCHLD: the remove call decides (DoRemove).
+    // behind this SIGCHLD: the remove call decides (Controller::Remove).
     exited_while_removing_.insert(id);
     return;
   }
