@@ -4,6 +4,7 @@
 #define ARBOR_CLIENT_OPTIONS_H_
 
 #include "absl/time/time.h"
+#include "api/defaults.h"
 #include "transport/socket_options.h"
 
 namespace arbor::client {
@@ -15,9 +16,9 @@ struct ClientOptions {
   absl::Duration default_timeout = absl::ZeroDuration();
   // The controller's default deadlines (docs/CLIENT_PROTOCOL.md), used for the
   // local deadline of a call sent with budget_ms 0: exec, ping and remove ...
-  absl::Duration controller_request_timeout = absl::Seconds(1);
+  absl::Duration controller_request_timeout = api::kRequestTimeout;
   // ... and create (1 s to reach the parent + 4 s for the worker's Hello).
-  absl::Duration controller_create_timeout = absl::Seconds(5);
+  absl::Duration controller_create_timeout = api::kCreateTimeout;
   // Topology, stats, heartbeat, watch and unwatch are answered by the controller
   // itself; with no timeout of their own they wait this long.
   absl::Duration controller_call_timeout = absl::Seconds(5);
@@ -29,7 +30,7 @@ struct ClientOptions {
   // once, unsent. Matches the controller's --max-client-in-flight default, so
   // the controller never holds more answers for us than our queue takes
   // (a reply it cannot queue is lost, and its call waits for its deadline).
-  int max_in_flight = 4096;
+  int max_in_flight = api::kMaxClientInFlight;
   // The DEALER's options (queue limits, message size, ZMTP heartbeats,
   // reconnect period). Its routing id is chosen per Client, never shared.
   transport::SocketOptions socket;

@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "arbor/v1/arbor.pb.h"
+#include "api/defaults.h"
 #include "common/log.h"
 #include "controller/operations.h"
 #include "transport/event_loop.h"
@@ -32,7 +33,7 @@ struct ClientEndpointOptions {
   // processes, and there is no authentication yet.
   bool insecure = false;
   // Calls one client may have in flight; more answer RESOURCE_EXHAUSTED.
-  int max_in_flight_per_client = 4096;
+  int max_in_flight_per_client = api::kMaxClientInFlight;
   // Watches one client may hold; more answer RESOURCE_EXHAUSTED.
   int max_watches_per_client = 64;
   transport::SocketOptions sockets;

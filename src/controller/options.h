@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "api/defaults.h"
 #include "transport/endpoints.h"
 #include "transport/socket.h"
 
@@ -17,10 +18,10 @@ struct ControllerOptions {
   transport::Transport transport = transport::Transport::kIpc;
   // Deadline of exec, ping, remove, and of asking a parent whether it can take a
   // child (--timeout-ms).
-  absl::Duration request_timeout = absl::Seconds(1);
+  absl::Duration request_timeout = api::kRequestTimeout;
   // How long a spawned worker has to say Hello before it is killed
   // (--hello-timeout-ms). With request_timeout: create's 5 s in all.
-  absl::Duration hello_timeout = absl::Seconds(4);
+  absl::Duration hello_timeout = api::kHelloTimeout;
   // At shutdown, how long workers have to exit before SIGKILL.
   absl::Duration shutdown_grace = absl::Seconds(2);
   // Commands read but not yet answered; stdin is not read while at the cap.
@@ -37,10 +38,10 @@ struct ControllerOptions {
   // --listen: the clients' endpoint (empty: none), see ClientEndpointOptions.
   std::string listen;
   bool insecure_listen = false;
-  int max_client_in_flight = 4096;
+  int max_client_in_flight = api::kMaxClientInFlight;
   // Calls to one node in flight (all clients and the CLI together); more answer
   // RESOURCE_EXHAUSTED (the CLI prints "Node is unavailable") instead of queueing.
-  int max_node_in_flight = 4096;
+  int max_node_in_flight = api::kMaxNodeInFlight;
   // Write the bound client endpoint (one line) to this file.
   std::string endpoint_file;
   // Headless: ignore stdin; run until SIGINT/SIGTERM/SIGHUP.
@@ -50,7 +51,7 @@ struct ControllerOptions {
   bool adopt_orphans = true;
   // How long an orphan waits for an ancestor's answer before trying the next
   // one up (--adopt-timeout-ms).
-  absl::Duration adopt_timeout = absl::Seconds(1);
+  absl::Duration adopt_timeout = api::kAdoptTimeout;
   // Frames read from the children's socket before stdin and timers get a turn.
   int receive_batch = 512;
   transport::SocketOptions sockets;

@@ -12,7 +12,8 @@
 
 namespace arbor::wire {
 
-inline constexpr uint32_t kProtocolVersion = 1;
+// The schema's own VERSION_CURRENT: the one definition (Python and Node read it too).
+inline constexpr uint32_t kProtocolVersion = v1::VERSION_CURRENT;
 // Longest legitimate route (tree depth) and endpoint; bigger envelopes are invalid.
 inline constexpr int kMaxRouteLength = 100000;
 inline constexpr size_t kMaxEndpointLength = 256;

@@ -35,9 +35,6 @@ const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** <repo>/proto/arbor/v1/arbor.proto, found from this package's place in the repo. */
 export const DEFAULT_PROTO = path.resolve(PACKAGE_DIR, '../../../proto/arbor/v1/arbor.proto');
 
-/** The protocol version this client speaks (Envelope.version). */
-export const PROTOCOL_VERSION = 1;
-
 /** The node id that means "the controller" (create's parent, requests' target). */
 export const CONTROLLER = -1;
 
@@ -62,9 +59,12 @@ export function loadSchema(protoPath = undefined) {
   const Envelope = root.lookupType('arbor.v1.Envelope');
   const stateNames = enumNames(root.lookupEnum('arbor.v1.NodeState'), 'NODE_STATE_');
   const eventNames = enumNames(root.lookupEnum('arbor.v1.NodeEventKind'), 'NODE_EVENT_');
+  // The version travels in the schema itself (enum Version), never only here.
+  const version = root.lookupEnum('arbor.v1.Version').values.VERSION_CURRENT;
   schema = {
     file,
     root,
+    version,
     Envelope,
     stateNames,
     eventNames,
@@ -421,7 +421,7 @@ export class Client {
       if (timeoutMs !== null && timeoutMs !== undefined) timeoutMs = checkTimeout(timeoutMs);
       else timeoutMs = null;
       bytes = this._schema.encode({
-        version: PROTOCOL_VERSION,
+        version: this._schema.version,
         correlationId: cid,
         target,
         budgetMs: timeoutMs ?? 0,
