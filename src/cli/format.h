@@ -1,5 +1,6 @@
-// (command, result) -> the exact answer line of DESIGN §4. Results are absl
-// statuses whose codes are the wire's error codes; each command maps them once.
+// (command, result) -> the exact answer line (README "The command line").
+// Results are absl statuses whose codes are the wire's error codes; each
+// command maps them once.
 #ifndef ARBOR_CLI_FORMAT_H_
 #define ARBOR_CLI_FORMAT_H_
 
