@@ -29,7 +29,7 @@ using ::testing::UnorderedElementsAre;
 void AddAlive(Topology& t, NodeId id, NodeId parent) {
   ASSERT_THAT(t.CheckCreate(id, parent), IsOk()) << "create " << id << " " << parent;
   t.BeginCreate(id, parent);
-  t.Find(id)->pid = static_cast<pid_t>(1000 + id);
+  t.Spawned(id, static_cast<pid_t>(1000 + id), /*hello_call=*/0);
   t.FinishCreate(id, absl::StrCat("ipc:///tmp/arbor/", id));
 }
 
@@ -115,7 +115,7 @@ TEST(TopologyTest, BeginFinishCreateOfANewNode) {
   t.BeginCreate(2, 1);
   const Node* n = t.Find(2);
   ASSERT_NE(n, nullptr);
-  EXPECT_EQ(n->state, NodeState::kCreating);
+  EXPECT_EQ(n->state, Lifecycle::kCreating);
   EXPECT_EQ(n->parent, 1);
   EXPECT_EQ(n->pid, 0);
   EXPECT_THAT(t.Find(1)->children, ElementsAre(2));
@@ -125,7 +125,7 @@ TEST(TopologyTest, BeginFinishCreateOfANewNode) {
   EXPECT_THAT(t.CheckCreate(3, 2), StatusIs(absl::StatusCode::kUnavailable));
 
   t.FinishCreate(2, "ipc:///tmp/a/2.77");
-  EXPECT_EQ(n->state, NodeState::kAlive);
+  EXPECT_EQ(n->state, Lifecycle::kAlive);
   EXPECT_EQ(n->endpoint, "ipc:///tmp/a/2.77");
   EXPECT_FALSE(t.Settling(2));
   EXPECT_TRUE(t.Reachable(2));
@@ -156,18 +156,18 @@ TEST(TopologyTest, RecreateOfADeadNode) {
   t.BeginCreate(4, kControllerId);
   t.AbortCreate(4);
   ASSERT_NE(t.Find(4), nullptr);
-  EXPECT_EQ(t.Find(4)->state, NodeState::kDead);
+  EXPECT_EQ(t.Find(4)->state, Lifecycle::kDead);
   EXPECT_THAT(t.roots(), ElementsAre(1, 4));
   // The parent may differ.
   ASSERT_THAT(t.CheckCreate(4, 1), IsOk());
   t.BeginCreate(4, 1);
-  EXPECT_EQ(t.Find(4)->state, NodeState::kCreating);
+  EXPECT_EQ(t.Find(4)->state, Lifecycle::kCreating);
   EXPECT_EQ(t.Find(4)->parent, 1);
   EXPECT_EQ(t.Find(4)->pid, 0);
   EXPECT_THAT(t.roots(), ElementsAre(1));
   EXPECT_THAT(t.Find(1)->children, ElementsAre(4));
   t.FinishCreate(4, "ipc:///tmp/a/4.2");
-  EXPECT_EQ(t.Find(4)->state, NodeState::kAlive);
+  EXPECT_EQ(t.Find(4)->state, Lifecycle::kAlive);
   EXPECT_TRUE(t.Reachable(4));
   EXPECT_EQ(t.size(), 2u);
 }
@@ -362,7 +362,7 @@ TEST(RowsTest, DepthFirstChildrenAndRootsById) {
 }
 
 TEST_F(TopologyFixture, RowsWithEveryStateName) {
-  t_.Find(2)->reattaching = true;  // moving to a new parent: not available yet
+  t_.BeginReattach(2, /*hello_call=*/7);  // moving to a new parent: not available yet
   std::vector<std::string> rows;
   for (const Topology::Row& r : t_.Rows()) {
     rows.push_back(absl::StrCat(std::string(2 * r.depth, ' '), r.node->id, " ",
@@ -379,16 +379,16 @@ TEST_F(TopologyFixture, SettlingWhileCreatingMovingOrRemoving) {
   EXPECT_FALSE(t_.Settling(4));  // dead is settled
   EXPECT_FALSE(t_.Settling(99));
 
-  t_.Find(2)->reattaching = true;
+  t_.BeginReattach(2, /*hello_call=*/7);
   EXPECT_TRUE(t_.Settling(2));
   EXPECT_TRUE(t_.Settling(3));  // below a moving node
   EXPECT_FALSE(t_.Settling(1));
-  t_.Find(2)->reattaching = false;
+  t_.EndReattach(2);
 
-  t_.Find(1)->removing = true;
+  t_.BeginRemove(1);
   EXPECT_TRUE(t_.Settling(3));
   EXPECT_FALSE(t_.Settling(6));
-  t_.Find(1)->removing = false;
+  t_.RemoveFailed(1);
 
   t_.BeginCreate(30, 3);
   t_.BeginCreate(31, 30);  // a node under one being created

@@ -41,22 +41,16 @@ bool Controller::Blocked(const Deferred& d) const {
   if (d.from_cli && !deferred_barriers_.empty() && *deferred_barriers_.begin() < d.order) {
     return true;
   }
-  if (d.barrier) return order_.oldest() != *d.barrier || !reattach_calls_.empty();
+  if (d.barrier) return order_.oldest() != *d.barrier || topology_.AnyReattaching();
   // Behind an earlier operation that waits on the same node (O(1) each).
   for (NodeId id : nodes) {
     if (deferred_names_.contains(id)) return true;
   }
   for (NodeId id : nodes) {
     if (topology_.Settling(id)) return true;
-    const tree::Node* node = topology_.Find(id);
     // A remove also waits for its children to settle, so `create 12 10` (or
     // `remove 12`) then `remove 10` hands 12's subtree over instead of losing it.
-    if (node != nullptr && d.is_remove) {
-      for (NodeId child : node->children) {
-        const tree::Node* c = topology_.Find(child);
-        if (c->state == tree::NodeState::kCreating || c->removing || c->reattaching) return true;
-      }
-    }
+    if (d.is_remove && topology_.ChildrenSettling(id)) return true;
   }
   return false;
 }

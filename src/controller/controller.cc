@@ -282,28 +282,17 @@ void Controller::OnReply(v1::Envelope& envelope) {
 void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
   const v1::Hello& hello = envelope.hello();
   NodeId id = hello.id();
-  NodeId parent = hello.parent();
-  if (parent == kControllerId && from != id) {
+  tree::HelloClaim claim{from, id, hello.parent(), static_cast<pid_t>(hello.pid()),
+                         hello.attempt()};
+  if (claim.parent == kControllerId && from != id) {  // a root speaks only for itself
     ++stats_.dropped_frames;
     return;
   }
-  tree::Node* node = topology_.Find(id);
-  bool known_parent = parent == kControllerId || topology_.Find(parent) != nullptr;
-  bool creating = node != nullptr && node->state == tree::NodeState::kCreating;
-  if (node == nullptr || node->pid != hello.pid() || !known_parent ||
-      node->state == tree::NodeState::kDead || (creating && node->parent != parent) ||
-      // Forwarded late by an ancestor that was frozen while the node moved on.
-      (hello.attempt() != 0 && hello.attempt() <= node->hello_attempt) ||
-      // Never under its own subtree (a forged or garbled Hello).
-      (parent != kControllerId && topology_.IsOnRoute(id, parent)) ||
-      (parent != kControllerId && topology_.Find(parent)->state == tree::NodeState::kDead) ||
-      // It came up through its parent's root: not through a stale link.
-      (parent != kControllerId && topology_.Route(parent).front() != from)) {
-    log_.Debug("stale Hello from node %d (pid %d)", id, hello.pid());
+  if (absl::Status taken = topology_.CheckHello(claim); !taken.ok()) {
+    log_.Debug("stale Hello from node %d (pid %d): %s", id, claim.pid, taken.message());
     return;
   }
-  node->hello_attempt = hello.attempt();
-  if (parent == kControllerId) {
+  if (claim.parent == kControllerId) {
     detector_.Watch(id, loop_.now());
     // It may have been spawned before the latest `heartbit`, or after shutdown began.
     v1::Envelope config;
@@ -316,9 +305,11 @@ void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
   } else {
     detector_.Forget(id);  // a worker watches it now
   }
-  if (creating) {
-    auto it = creating_calls_.find(id);
-    if (it != creating_calls_.end()) pending_.Resolve(it->second, envelope);
+  const tree::Node& node = *topology_.Find(id);
+  CallId waiting = node.hello_call;  // a create's or a re-attachment's
+  if (node.state == tree::Lifecycle::kCreating) {
+    topology_.NoteHello(claim);
+    if (waiting != 0) pending_.Resolve(waiting, envelope);
     if (options_.adopt_orphans) SendLineage(id);
     return;
   }
@@ -326,15 +317,10 @@ void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
   // node's reply arrives, or late, after a freeze — or adopted by an ancestor
   // after its parent died: it is heard from under its new parent, which is
   // authoritative.
-  bool adopted = (node->orphaned || node->parent != parent) && !node->reattaching;
-  node->orphaned = false;
-  topology_.Move(id, parent);
-  if (adopted) Notify(id, api::EventKind::kAdopted, node->pid, parent);
-  node->endpoint = hello.endpoint();
-  node->reattaching = false;
-  auto it = reattach_calls_.find(id);
-  if (it != reattach_calls_.end()) pending_.Resolve(it->second, envelope);
-  pump_needed_ = true;
+  if (topology_.TakeHello(claim, hello.endpoint())) {
+    Notify(id, api::EventKind::kAdopted, node.pid, claim.parent);
+  }
+  if (waiting != 0) pending_.Resolve(waiting, envelope);
   if (detector_.enabled()) ApplyLinks({{id, true}});
   if (options_.adopt_orphans) SendLineage(id);
 }
@@ -375,30 +361,31 @@ void Controller::OnSignal() {
 }
 
 void Controller::OnWorkerExit(pid_t pid, int wait_status) {
-  auto it = pid_to_node_.find(pid);
-  if (it == pid_to_node_.end()) return;  // removed, or an old incarnation
-  NodeId id = it->second;
-  pid_to_node_.erase(it);
-  tree::Node* node = topology_.Find(id);
-  if (node == nullptr || node->pid != pid) return;
+  std::optional<NodeId> found = topology_.NodeOfPid(pid);
+  if (!found) return;  // removed, or an old incarnation
+  NodeId id = *found;
+  const tree::Node& node = *topology_.Find(id);
   log_.Debug("node %d (pid %d) %s", id, pid, process::DescribeWaitStatus(wait_status));
-  if (node->state == tree::NodeState::kCreating) {
-    auto call = creating_calls_.find(id);
-    if (call != creating_calls_.end()) {
-      pending_.Resolve(call->second,
-                       absl::InternalError(
-                           absl::StrCat("worker ", process::DescribeWaitStatus(wait_status))));
-    }
-    return;
+  switch (node.state) {
+    case tree::Lifecycle::kCreating:
+      if (node.hello_call != 0) {
+        pending_.Resolve(node.hello_call,
+                         absl::InternalError(
+                             absl::StrCat("worker ", process::DescribeWaitStatus(wait_status))));
+      }
+      return;
+    case tree::Lifecycle::kRemoving:
+      // A removed worker exits right after its reply, which may still be queued
+      // behind this SIGCHLD: the remove call decides (Controller::Remove).
+      topology_.Exited(id);
+      return;
+    case tree::Lifecycle::kLeaving:
+    case tree::Lifecycle::kDead:
+      return;  // seen already
+    default:
+      MarkDead(id);
+      Notify(id, api::EventKind::kLost, pid);
   }
-  if (node->removing) {
-    // A removed worker exits right after its reply, which may still be queued
-    // behind this SIGCHLD: the remove call decides (Controller::Remove).
-    exited_while_removing_.insert(id);
-    return;
-  }
-  MarkDead(id);
-  Notify(id, api::EventKind::kLost, pid);
 }
 
 void Controller::MarkDead(NodeId id) {

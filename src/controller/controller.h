@@ -173,11 +173,6 @@ class Controller : public Operations {
   bool pump_needed_ = false;
   bool dispatching_ = false;
 
-  absl::flat_hash_map<NodeId, CallId> creating_calls_;   // node -> its Hello wait
-  absl::flat_hash_map<NodeId, CallId> reattach_calls_;   // node -> its Hello wait
-  absl::flat_hash_map<pid_t, NodeId> pid_to_node_;
-  absl::flat_hash_set<NodeId> exited_while_removing_;
-
   cli::LineReader input_;  // stdin
   bool stdin_polled_ = false;
 

@@ -69,7 +69,7 @@ void Controller::SendLineage(NodeId id) {
 }
 
 void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateResult> done) {
-  tree::Node* node = topology_.Find(id);
+  const tree::Node* node = topology_.Find(id);
   NodeId parent = node == nullptr ? kControllerId : node->parent;
   if (node == nullptr || (parent != kControllerId && !topology_.Reachable(parent))) {
     topology_.AbortCreate(id);
@@ -87,13 +87,10 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateRes
     done(absl::InternalError(pid.status().message()));
     return;
   }
-  node->pid = *pid;
-  pid_to_node_[*pid] = id;
   pid_t spawned = *pid;
-  creating_calls_[id] = pending_.Add(
+  CallId hello = pending_.Add(
       std::min(deadline, MonoNow() + options_.hello_timeout), id,
       [this, id, spawned, done = std::move(done)](wire::Outcome hello) mutable {
-        creating_calls_.erase(id);
         pump_needed_ = true;
         if (hello.ok() && !hello->has_hello()) hello = absl::InternalError("unexpected reply");
         if (hello.ok()) {
@@ -103,13 +100,13 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateRes
           return;
         }
         workers_->Kill(spawned);  // no Hello in time, or its parent is gone
-        pid_to_node_.erase(spawned);
         topology_.AbortCreate(id);
         if (absl::IsDeadlineExceeded(hello.status())) {
           log_.Warn("node %d (pid %d) did not say Hello in time: killed", id, spawned);
         }
         done(hello.status());
       });
+  topology_.Spawned(id, spawned, hello);
 }
 
 // ---- exec, ping ----
@@ -146,7 +143,7 @@ void Controller::Ping(NodeId id, absl::Duration timeout, Done<bool> done) {
     done(absl::NotFoundError("no such node"));
     return;
   }
-  if (node->state == tree::NodeState::kDead) {
+  if (node->state == tree::Lifecycle::kDead) {
     done(false);
     return;
   }
@@ -161,12 +158,12 @@ void Controller::Ping(NodeId id, absl::Duration timeout, Done<bool> done) {
 // ---- remove ----
 
 void Controller::Remove(NodeId id, absl::Duration timeout, DoneStatus done) {
-  tree::Node* node = topology_.Find(id);
+  const tree::Node* node = topology_.Find(id);
   if (node == nullptr) {
     done(absl::NotFoundError("no such node"));
     return;
   }
-  if (node->state == tree::NodeState::kDead) {
+  if (node->state == tree::Lifecycle::kDead) {
     // Purge: its children (dead too, or about to be) move to its parent.
     pid_t pid = node->pid;
     detector_.Forget(id);
@@ -179,29 +176,26 @@ void Controller::Remove(NodeId id, absl::Duration timeout, DoneStatus done) {
     done(absl::UnavailableError("node is unavailable"));
     return;
   }
-  node->removing = true;
+  topology_.BeginRemove(id);
   pump_needed_ = true;
   v1::Envelope request;
   request.mutable_remove_request()->set_new_parent_id(node->parent);
   request.mutable_remove_request()->set_new_parent_endpoint(EndpointOf(node->parent));
   Call(id, request, TimeoutOr(timeout),
-       [this, id, pid = node->pid, done = std::move(done)](
-           wire::Outcome reply) mutable {
-         tree::Node* gone = topology_.Find(id);
-         if (gone != nullptr) gone->removing = false;
-         bool exited = exited_while_removing_.erase(id) > 0;
+       [this, id, pid = node->pid, done = std::move(done)](wire::Outcome reply) mutable {
+         const tree::Node* gone = topology_.Find(id);
+         bool same = gone != nullptr && gone->pid == pid;  // not re-created meanwhile
          pump_needed_ = true;
          if (!reply.ok() || !reply->has_remove_reply()) {
-           if (exited && gone != nullptr && gone->pid == pid) {
+           if (same && topology_.RemoveFailed(id)) {  // its process exited meanwhile
              MarkDead(id);
              Notify(id, api::EventKind::kLost, pid);
            }
            done(reply.ok() ? absl::UnavailableError("unexpected reply") : reply.status());
            return;
          }
-         if (gone != nullptr && gone->pid == pid) {
-           // It exits by itself; its exit is no news any more.
-           pid_to_node_.erase(pid);
+         if (same) {
+           // It exits by itself; its exit is no news any more (Remove forgets its pid).
            detector_.Forget(id);
            // Children that said Hello to their new parent already moved; the
            // others it told are on their way.
@@ -218,19 +212,19 @@ void Controller::Remove(NodeId id, absl::Duration timeout, DoneStatus done) {
 }
 
 void Controller::ExpectReattach(NodeId id) {
-  tree::Node* node = topology_.Find(id);
-  if (node == nullptr || node->state != tree::NodeState::kAlive) return;
-  node->reattaching = true;
-  reattach_calls_[id] = pending_.Add(
+  const tree::Node* node = topology_.Find(id);
+  if (node == nullptr || (node->state != tree::Lifecycle::kAlive &&
+                          node->state != tree::Lifecycle::kOrphaned)) {
+    return;
+  }
+  CallId hello = pending_.Add(
       MonoNow() + options_.hello_timeout, id, [this, id](wire::Outcome hello) {
-        reattach_calls_.erase(id);
         pump_needed_ = true;
-        tree::Node* n = topology_.Find(id);
-        if (n == nullptr) return;
-        n->reattaching = false;
+        topology_.EndReattach(id);
         // A frozen child re-attaches when it wakes; until then its requests time out.
         if (!hello.ok()) log_.Debug("node %d did not re-attach: %s", id, hello.status().ToString());
       });
+  topology_.BeginReattach(id, hello);
 }
 
 // ---- heartbeat, topology, stats ----

@@ -4,12 +4,36 @@
 
 namespace arbor::tree {
 
+std::string_view LifecycleName(Lifecycle state) {
+  switch (state) {
+    case Lifecycle::kCreating:
+      return "creating";
+    case Lifecycle::kAlive:
+      return "alive";
+    case Lifecycle::kOrphaned:
+      return "orphaned";
+    case Lifecycle::kReattaching:
+      return "reattaching";
+    case Lifecycle::kRemoving:
+      return "removing";
+    case Lifecycle::kLeaving:
+      return "leaving";
+    case Lifecycle::kDead:
+      return "dead";
+  }
+  return "?";
+}
+
+bool Running(Lifecycle state) {
+  return state != Lifecycle::kCreating && state != Lifecycle::kDead;
+}
+
 const Node* Topology::Find(NodeId id) const {
   auto it = nodes_.find(id);
   return it == nodes_.end() ? nullptr : &it->second;
 }
 
-Node* Topology::Find(NodeId id) {
+Node* Topology::Mutable(NodeId id) {
   auto it = nodes_.find(id);
   return it == nodes_.end() ? nullptr : &it->second;
 }
@@ -19,9 +43,38 @@ std::set<NodeId>& Topology::ChildrenOf(NodeId parent) {
   return Get(parent).children;
 }
 
+void Topology::SetState(Node& node, Lifecycle state) {
+  if (node.state == Lifecycle::kReattaching) --reattaching_;
+  if (state == Lifecycle::kReattaching) ++reattaching_;
+  node.state = state;
+  ++generation_;
+}
+
+void Topology::SetPid(Node& node, pid_t pid) {
+  auto it = pids_.find(node.pid);
+  if (it != pids_.end() && it->second == node.id) pids_.erase(it);
+  node.pid = pid;
+  if (pid != 0) pids_[pid] = node.id;
+}
+
+Lifecycle Topology::Settled(const Node& node) const {
+  if (node.parent == kControllerId) return Lifecycle::kAlive;
+  const Node* parent = Find(node.parent);
+  return parent != nullptr && parent->state == Lifecycle::kDead ? Lifecycle::kOrphaned
+                                                                : Lifecycle::kAlive;
+}
+
+std::optional<NodeId> Topology::NodeOfPid(pid_t pid) const {
+  auto it = pids_.find(pid);
+  if (it == pids_.end()) return std::nullopt;
+  return it->second;
+}
+
+// ---- creating ----
+
 absl::Status Topology::CheckCreate(NodeId id, NodeId parent) const {
   const Node* existing = Find(id);
-  if (existing != nullptr && existing->state != NodeState::kDead) {
+  if (existing != nullptr && existing->state != Lifecycle::kDead) {
     return absl::AlreadyExistsError("already exists");
   }
   if (parent == kControllerId) return absl::OkStatus();
@@ -35,7 +88,7 @@ absl::Status Topology::CheckCreate(NodeId id, NodeId parent) const {
 }
 
 void Topology::BeginCreate(NodeId id, NodeId parent) {
-  Node* existing = Find(id);
+  Node* existing = Mutable(id);
   if (existing != nullptr) {
     existing->previous = Node::Previous{existing->parent, existing->pid};
     ChildrenOf(existing->parent).erase(id);
@@ -44,28 +97,34 @@ void Topology::BeginCreate(NodeId id, NodeId parent) {
     existing->id = id;
   }
   existing->parent = parent;
-  existing->state = NodeState::kCreating;
-  existing->pid = 0;
+  SetState(*existing, Lifecycle::kCreating);
+  SetPid(*existing, 0);
   existing->endpoint.clear();
-  existing->reattaching = false;
-  existing->removing = false;
+  existing->hello_call = 0;
   existing->hello_attempt = 0;  // a new process counts its Hellos from 1
-  existing->orphaned = false;
   ChildrenOf(parent).insert(id);
 }
 
+void Topology::Spawned(NodeId id, pid_t pid, CallId hello_call) {
+  Node* n = Mutable(id);
+  if (n == nullptr || n->state != Lifecycle::kCreating) return;
+  SetPid(*n, pid);
+  n->hello_call = hello_call;
+}
+
 void Topology::FinishCreate(NodeId id, const std::string& endpoint) {
-  Node* n = Find(id);
+  Node* n = Mutable(id);
   if (n == nullptr) return;
-  n->state = NodeState::kAlive;
+  SetState(*n, Lifecycle::kAlive);
   n->endpoint = endpoint;
+  n->hello_call = 0;
   n->link_up = true;
   n->previous.reset();
   n->reported_available = LinksUp(id);
 }
 
 void Topology::AbortCreate(NodeId id) {
-  Node* n = Find(id);
+  Node* n = Mutable(id);
   if (n == nullptr) return;
   if (!n->previous) {
     Remove(id);
@@ -74,39 +133,124 @@ void Topology::AbortCreate(NodeId id) {
   // Back where the dead node was (its old parent may be gone by now).
   NodeId parent = n->previous->parent;
   if (parent != kControllerId && Find(parent) == nullptr) parent = kControllerId;
-  n->pid = n->previous->pid;
+  SetPid(*n, 0);
+  n->pid = n->previous->pid;  // its exit was seen long ago: not indexed
   n->previous.reset();
-  n->state = NodeState::kDead;
-  Move(id, parent);
+  n->hello_call = 0;
+  SetState(*n, Lifecycle::kDead);
+  Move(*n, parent);
 }
 
-void Topology::Move(NodeId id, NodeId parent) {
-  Node* n = Find(id);
-  if (n == nullptr || n->parent == parent) return;
-  ChildrenOf(n->parent).erase(id);
-  n->parent = parent;
-  n->link_up = true;  // the new parent has not judged it yet
-  ChildrenOf(parent).insert(id);
+// ---- Hellos ----
+
+absl::Status Topology::CheckHello(const HelloClaim& claim) const {
+  const Node* node = Find(claim.id);
+  if (node == nullptr || node->pid != claim.pid) {
+    return absl::NotFoundError("not the node's current process");
+  }
+  if (node->state == Lifecycle::kDead) return absl::NotFoundError("the node is dead");
+  if (node->state == Lifecycle::kCreating && node->parent != claim.parent) {
+    return absl::InvalidArgumentError("created under another parent");
+  }
+  // Forwarded late by an ancestor that was frozen while the node moved on.
+  if (claim.attempt != 0 && claim.attempt <= node->hello_attempt) {
+    return absl::AlreadyExistsError("an older Hello than the one taken");
+  }
+  if (claim.parent == kControllerId) return absl::OkStatus();
+  const Node* parent = Find(claim.parent);
+  if (parent == nullptr) return absl::NotFoundError("unknown parent");
+  if (parent->state == Lifecycle::kDead) return absl::NotFoundError("the parent is dead");
+  // Never under its own subtree (a forged or garbled Hello).
+  if (IsOnRoute(claim.id, claim.parent)) return absl::InvalidArgumentError("under itself");
+  // It came up through its parent's root: not through a stale link.
+  if (Route(claim.parent).front() != claim.from) {
+    return absl::InvalidArgumentError("through another root than its parent's");
+  }
+  return absl::OkStatus();
+}
+
+void Topology::NoteHello(const HelloClaim& claim) {
+  if (Node* n = Mutable(claim.id)) n->hello_attempt = claim.attempt;
+}
+
+bool Topology::TakeHello(const HelloClaim& claim, const std::string& endpoint) {
+  Node* n = Mutable(claim.id);
+  if (n == nullptr) return false;
+  n->hello_attempt = claim.attempt;
+  bool adopted = (n->state == Lifecycle::kOrphaned || n->parent != claim.parent) &&
+                 n->state != Lifecycle::kReattaching;
+  Move(*n, claim.parent);
+  n->endpoint = endpoint;
+  if (n->state == Lifecycle::kOrphaned || n->state == Lifecycle::kReattaching) {
+    n->hello_call = 0;  // the caller resolves the wait it read before
+    SetState(*n, Lifecycle::kAlive);
+  }
+  return adopted;
+}
+
+// ---- dying, removing, moving ----
+
+void Topology::Move(Node& n, NodeId parent) {
+  if (n.parent == parent) return;
+  ChildrenOf(n.parent).erase(n.id);
+  n.parent = parent;
+  n.link_up = true;  // the new parent has not judged it yet
+  ChildrenOf(parent).insert(n.id);
+  ++generation_;
 }
 
 void Topology::MarkDead(NodeId id) {
-  Node* n = Find(id);
-  if (n != nullptr) {
-    n->state = NodeState::kDead;
-    n->reattaching = false;
-    for (NodeId c : n->children) {
-      if (Node* child = Find(c); child != nullptr && child->state == NodeState::kAlive) {
-        child->orphaned = true;
-      }
-    }
+  Node* n = Mutable(id);
+  if (n == nullptr) return;
+  SetState(*n, Lifecycle::kDead);
+  n->hello_call = 0;
+  for (NodeId c : n->children) {
+    Node& child = Get(c);
+    if (child.state == Lifecycle::kAlive) SetState(child, Lifecycle::kOrphaned);
   }
+}
+
+void Topology::BeginRemove(NodeId id) {
+  Node* n = Mutable(id);
+  if (n == nullptr || (n->state != Lifecycle::kAlive && n->state != Lifecycle::kOrphaned)) return;
+  SetState(*n, Lifecycle::kRemoving);
+}
+
+void Topology::Exited(NodeId id) {
+  Node* n = Mutable(id);
+  if (n != nullptr && n->state == Lifecycle::kRemoving) SetState(*n, Lifecycle::kLeaving);
+}
+
+bool Topology::RemoveFailed(NodeId id) {
+  Node* n = Mutable(id);
+  if (n == nullptr) return false;
+  if (n->state == Lifecycle::kLeaving) return true;  // the caller marks it dead
+  if (n->state == Lifecycle::kRemoving) SetState(*n, Settled(*n));
+  return false;
+}
+
+void Topology::BeginReattach(NodeId id, CallId hello_call) {
+  Node* n = Mutable(id);
+  if (n == nullptr || (n->state != Lifecycle::kAlive && n->state != Lifecycle::kOrphaned)) return;
+  SetState(*n, Lifecycle::kReattaching);
+  n->hello_call = hello_call;
+}
+
+void Topology::EndReattach(NodeId id) {
+  Node* n = Mutable(id);
+  if (n == nullptr || n->state != Lifecycle::kReattaching) return;
+  n->hello_call = 0;
+  SetState(*n, Settled(*n));
 }
 
 void Topology::Remove(NodeId id) {
   auto it = nodes_.find(id);
   if (it == nodes_.end()) return;
-  NodeId parent = it->second.parent;
-  std::set<NodeId> children = std::move(it->second.children);
+  Node& gone = it->second;
+  SetState(gone, Lifecycle::kDead);  // keeps the reattaching count true
+  SetPid(gone, 0);
+  NodeId parent = gone.parent;
+  std::set<NodeId> children = std::move(gone.children);
   ChildrenOf(parent).erase(id);
   nodes_.erase(it);
   for (NodeId c : children) {
@@ -133,7 +277,7 @@ bool Topology::Reachable(NodeId id) const {
   const Node* n = Find(id);
   if (n == nullptr) return false;
   for (; n != nullptr; n = Find(n->parent)) {
-    if (n->state != NodeState::kAlive || !n->link_up) return false;
+    if (!Running(n->state) || !n->link_up) return false;
     if (n->parent == kControllerId) return true;
   }
   return false;
@@ -149,8 +293,28 @@ bool Topology::LinksUp(NodeId id) const {
 
 bool Topology::Settling(NodeId id) const {
   for (const Node* n = Find(id); n != nullptr; n = Find(n->parent)) {
-    if (n->state == NodeState::kCreating || n->reattaching || n->removing) return true;
+    if (n->state == Lifecycle::kCreating || n->state == Lifecycle::kReattaching ||
+        n->state == Lifecycle::kRemoving || n->state == Lifecycle::kLeaving) {
+      return true;
+    }
     if (n->parent == kControllerId) return false;
+  }
+  return false;
+}
+
+bool Topology::ChildrenSettling(NodeId id) const {
+  const Node* node = Find(id);
+  if (node == nullptr) return false;
+  for (NodeId child : node->children) {
+    switch (Get(child).state) {
+      case Lifecycle::kCreating:
+      case Lifecycle::kRemoving:
+      case Lifecycle::kLeaving:
+      case Lifecycle::kReattaching:
+        return true;
+      default:
+        break;
+    }
   }
   return false;
 }
@@ -178,7 +342,7 @@ std::vector<NodeId> Topology::Subtree(NodeId id) const {
 
 std::vector<Transition> Topology::SetLinkUp(NodeId id, bool up) {
   std::vector<Transition> out;
-  Node* n = Find(id);
+  Node* n = Mutable(id);
   if (n == nullptr) return out;
   n->link_up = up;
   std::vector<NodeId> affected = Subtree(id);
@@ -186,11 +350,11 @@ std::vector<Transition> Topology::SetLinkUp(NodeId id, bool up) {
   for (NodeId a : affected) {
     Node& node = Get(a);
     bool available = LinksUp(a);
-    if (node.state == NodeState::kCreating) {
+    if (node.state == Lifecycle::kCreating) {
       node.reported_available = available;  // a new node starts silently
       continue;
     }
-    if (node.state == NodeState::kDead && available) continue;  // never "available again"
+    if (node.state == Lifecycle::kDead && available) continue;  // never "available again"
     if (available != node.reported_available) {
       node.reported_available = available;
       out.push_back({a, available});
@@ -224,15 +388,15 @@ std::vector<Topology::Row> Topology::Rows() const {
 
 api::NodeState ShownState(const Node& node, bool reachable) {
   switch (node.state) {
-    case NodeState::kCreating:
+    case Lifecycle::kCreating:
       return api::NodeState::kCreating;
-    case NodeState::kDead:
+    case Lifecycle::kDead:
       return api::NodeState::kDead;
-    case NodeState::kAlive:
-      return reachable && !node.reattaching ? api::NodeState::kAvailable
-                                            : api::NodeState::kUnavailable;
+    case Lifecycle::kReattaching:
+      return api::NodeState::kUnavailable;  // moving to a new parent: not yet
+    default:
+      return reachable ? api::NodeState::kAvailable : api::NodeState::kUnavailable;
   }
-  return api::NodeState::kUnavailable;
 }
 
 }  // namespace arbor::tree
