@@ -157,8 +157,6 @@ void Controller::OnStdinReadable() {
 }
 
 void Controller::ProcessLines() {
-  if (dispatching_) return;
-  dispatching_ = true;
   while (CanAcceptLine()) {
     std::optional<cli::LineReader::Line> line = input_.Next();
     if (!line) break;
@@ -168,15 +166,14 @@ void Controller::ProcessLines() {
     }
     OnLine(line->text);
   }
-  dispatching_ = false;
 }
 
 void Controller::Drive() {
-  if (pump_needed_) PumpDeferred();
+  queue_.Pump(loop_.now());
   ProcessLines();
   UpdateStdinInterest();
   ArmDeadlineTimer();
-  if (!options_.no_stdin && input_.Exhausted() && !shutting_down_ && order_.waiting() == 0 && deferred_.empty()) {
+  if (!options_.no_stdin && input_.Exhausted() && !shutting_down_ && order_.waiting() == 0 && queue_.empty()) {
     BeginShutdown();
   }
 }
@@ -393,14 +390,13 @@ void Controller::MarkDead(NodeId id) {
   // Its requests, and those of everything behind it, can no longer be answered.
   pending_.FailIf([&](NodeId target) { return topology_.IsOnRoute(id, target); },
                   absl::UnavailableError(absl::StrCat("node ", id, " is dead")));
-  pump_needed_ = true;
 }
 
 // ---- timers ----
 
 void Controller::ArmDeadlineTimer() {
   std::optional<absl::Time> next = pending_.NextDeadline();
-  if (std::optional<absl::Time> waiting = NextDeferredDeadline()) {
+  if (std::optional<absl::Time> waiting = queue_.NextDeadline()) {
     if (!next || *waiting < *next) next = waiting;
   }
   if (!next || *next >= deadline_armed_) return;
@@ -416,7 +412,6 @@ void Controller::ArmDeadlineTimer() {
 
 void Controller::OnDeadlineTimer() {
   stats_.timed_out += static_cast<uint64_t>(pending_.Expire(loop_.now()));
-  if (!deferred_.empty()) pump_needed_ = true;  // some may wait past their deadline
 }
 
 void Controller::ArmHeartbeatTimer() {

@@ -6,10 +6,8 @@
 
 #include <sys/types.h>
 
-#include <deque>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -25,6 +23,7 @@
 #include "controller/client_endpoint.h"
 #include "controller/operations.h"
 #include "controller/options.h"
+#include "dispatch/queue.h"
 #include "wire/batch.h"
 #include "wire/lineage.h"
 #include "wire/scratch.h"
@@ -99,22 +98,6 @@ class Controller : public Operations {
   void Execute(uint64_t seq, const cli::Command& command);
   void Answer(uint64_t seq, std::vector<std::string> lines);
   void Answer(uint64_t seq, std::string line) { Answer(seq, std::vector<std::string>{std::move(line)}); }
-  // An operation waiting for its nodes to settle. `barrier`: a CLI `tree` or
-  // `stats` (its answer seq), which also holds back everything after it.
-  struct Deferred {
-    uint64_t order;
-    Nodes nodes;
-    bool is_remove;
-    std::optional<uint64_t> barrier;
-    absl::AnyInvocable<void()> op;
-    bool from_cli = true;  // only CLI lines wait behind a CLI barrier
-    absl::Time deadline = absl::InfiniteFuture();  // runs (to fail) by then
-  };
-  void Enqueue(Deferred d);
-  bool Blocked(const Deferred& d) const;
-  std::optional<absl::Time> NextDeferredDeadline() const;
-  void Defer(Deferred d);
-  void PumpDeferred();
 
   // ---- operations' helpers (operations.cc) ----
   absl::Duration TimeoutOr(absl::Duration timeout) const;
@@ -166,12 +149,7 @@ class Controller : public Operations {
   std::unique_ptr<ClientEndpoint> clients_;  // with --listen
 
   // Operations waiting for a node that is being created, moved or removed.
-  std::deque<Deferred> deferred_;
-  uint64_t next_order_ = 1;
-  absl::flat_hash_map<NodeId, int> deferred_names_;  // node -> deferred commands naming it
-  std::set<uint64_t> deferred_barriers_;              // deferred `tree`/`stats`
-  bool pump_needed_ = false;
-  bool dispatching_ = false;
+  dispatch::Queue queue_{topology_};
 
   cli::LineReader input_;  // stdin
   bool stdin_polled_ = false;

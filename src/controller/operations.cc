@@ -37,7 +37,6 @@ void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout,
        [this, id, deadline, done = std::move(done)](wire::Outcome reply) mutable {
          if (!reply.ok() || !reply->has_create_reply()) {
            topology_.AbortCreate(id);
-           pump_needed_ = true;
            done(absl::UnavailableError("parent did not answer"));
            return;
          }
@@ -73,7 +72,6 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateRes
   NodeId parent = node == nullptr ? kControllerId : node->parent;
   if (node == nullptr || (parent != kControllerId && !topology_.Reachable(parent))) {
     topology_.AbortCreate(id);
-    pump_needed_ = true;
     done(absl::UnavailableError("parent is unavailable"));
     return;
   }
@@ -83,7 +81,6 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateRes
       workers_->Spawn({id, parent, EndpointOf(parent), heartbeat_ms_, std::move(ancestors)});
   if (!pid.ok()) {
     topology_.AbortCreate(id);
-    pump_needed_ = true;
     done(absl::InternalError(pid.status().message()));
     return;
   }
@@ -91,7 +88,6 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateRes
   CallId hello = pending_.Add(
       std::min(deadline, MonoNow() + options_.hello_timeout), id,
       [this, id, spawned, done = std::move(done)](wire::Outcome hello) mutable {
-        pump_needed_ = true;
         if (hello.ok() && !hello->has_hello()) hello = absl::InternalError("unexpected reply");
         if (hello.ok()) {
           topology_.FinishCreate(id, hello->hello().endpoint());
@@ -177,7 +173,6 @@ void Controller::Remove(NodeId id, absl::Duration timeout, DoneStatus done) {
     return;
   }
   topology_.BeginRemove(id);
-  pump_needed_ = true;
   v1::Envelope request;
   request.mutable_remove_request()->set_new_parent_id(node->parent);
   request.mutable_remove_request()->set_new_parent_endpoint(EndpointOf(node->parent));
@@ -185,7 +180,6 @@ void Controller::Remove(NodeId id, absl::Duration timeout, DoneStatus done) {
        [this, id, pid = node->pid, done = std::move(done)](wire::Outcome reply) mutable {
          const tree::Node* gone = topology_.Find(id);
          bool same = gone != nullptr && gone->pid == pid;  // not re-created meanwhile
-         pump_needed_ = true;
          if (!reply.ok() || !reply->has_remove_reply()) {
            if (same && topology_.RemoveFailed(id)) {  // its process exited meanwhile
              MarkDead(id);
@@ -219,7 +213,6 @@ void Controller::ExpectReattach(NodeId id) {
   }
   CallId hello = pending_.Add(
       MonoNow() + options_.hello_timeout, id, [this, id](wire::Outcome hello) {
-        pump_needed_ = true;
         topology_.EndReattach(id);
         // A frozen child re-attaches when it wakes; until then its requests time out.
         if (!hello.ok()) log_.Debug("node %d did not re-attach: %s", id, hello.status().ToString());
