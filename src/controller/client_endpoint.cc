@@ -39,7 +39,7 @@ bool IsLocalEndpoint(const std::string& endpoint) {
 
 absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
     const ClientEndpointOptions& options, transport::Context& context, transport::EventLoop& loop,
-    Operations& operations, const Logger& log, std::function<void()> after_requests) {
+    api::Operations& operations, const Logger& log, std::function<void()> after_requests) {
   if (!IsLocalEndpoint(options.endpoint) && !options.insecure) {
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing --listen ", options.endpoint,
@@ -65,6 +65,9 @@ absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
     struct stat st;
     if (::stat(endpoint->ipc_path_.c_str(), &st) == 0) endpoint->ipc_inode_ = st.st_ino;
   }
+  operations.Watch([raw = endpoint.get(), alive = endpoint->alive_](const api::NodeEvent& event) {
+    if (*alive) raw->Publish(event);
+  });
   loop.AddSocket(endpoint->socket_,
                  [raw = endpoint.get(), after = std::move(after_requests)] {
                    raw->OnReadable();
@@ -74,7 +77,7 @@ absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
 }
 
 ClientEndpoint::ClientEndpoint(const ClientEndpointOptions& options, transport::EventLoop& loop,
-                               Operations& operations, const Logger& log,
+                               api::Operations& operations, const Logger& log,
                                transport::Socket socket)
     : options_(options),
       loop_(loop),
@@ -173,9 +176,9 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
     case v1::Envelope::kCreateRequest: {
       NodeId id = request.create_request().child_id();
       NodeId parent = request.create_request().parent();
-      Operations::Nodes nodes = {id};
-      if (parent != kControllerId) nodes.push_back(parent);
-      operations_.Dispatch(std::move(nodes), false, deadline,
+      auto order = api::Operations::Order::For({id}, false, deadline);
+      if (parent != kControllerId) order.nodes.push_back(parent);
+      operations_.Dispatch(std::move(order),
                            [this, id, parent, timeout, reply, expired]() mutable {
         if (expired()) return;
         operations_.Create(id, parent, timeout(), [reply](absl::StatusOr<api::CreateResult> created) {
@@ -190,7 +193,7 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       return;
     }
     case v1::Envelope::kPingRequest:
-      operations_.Dispatch({target}, false, deadline,
+      operations_.Dispatch(api::Operations::Order::For({target}, false, deadline),
                            [this, target, timeout, reply, expired]() mutable {
         if (expired()) return;
         operations_.Ping(target, timeout(), [reply](absl::StatusOr<bool> answered) {
@@ -201,7 +204,7 @@ void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request)
       });
       return;
     case v1::Envelope::kRemoveRequest:
-      operations_.Dispatch({target}, true, deadline,
+      operations_.Dispatch(api::Operations::Order::For({target}, true, deadline),
                            [this, target, timeout, reply, expired]() mutable {
         if (expired()) return;
         operations_.Remove(target, timeout(), [reply](absl::Status done) {
@@ -262,7 +265,7 @@ void ClientEndpoint::StartExec(const std::string& client, const v1::Envelope& re
       alive_, client, request.correlation_id(), request.target(), deadline, exec.key(),
       exec.has_value() ? std::optional<int64_t>(exec.value()) : std::nullopt});
   NodeId target = call->target;
-  operations_.Dispatch({target}, false, deadline,
+  operations_.Dispatch(api::Operations::Order::For({target}, false, deadline),
                        [this, call = std::move(call)]() mutable { RunExec(std::move(call)); });
 }
 

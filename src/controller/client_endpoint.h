@@ -19,7 +19,7 @@
 #include "arbor/v1/arbor.pb.h"
 #include "api/defaults.h"
 #include "common/log.h"
-#include "controller/operations.h"
+#include "api/operations.h"
 #include "transport/event_loop.h"
 #include "transport/socket.h"
 #include "wire/scratch.h"
@@ -47,7 +47,7 @@ class ClientEndpoint {
   // arms its deadline timer and runs what waited).
   static absl::StatusOr<std::unique_ptr<ClientEndpoint>> Start(
       const ClientEndpointOptions& options, transport::Context& context,
-      transport::EventLoop& loop, Operations& operations, const Logger& log,
+      transport::EventLoop& loop, api::Operations& operations, const Logger& log,
       std::function<void()> after_requests);
   ~ClientEndpoint();
   ClientEndpoint(const ClientEndpoint&) = delete;
@@ -56,12 +56,12 @@ class ClientEndpoint {
   // The endpoint actually bound (tcp port resolved).
   const std::string& endpoint() const { return endpoint_; }
 
-  // Sends a node event to every watcher.
+ private:
+  // Sends a node event to every watcher (the endpoint watches the core's).
   void Publish(const api::NodeEvent& event);
 
- private:
   ClientEndpoint(const ClientEndpointOptions& options, transport::EventLoop& loop,
-                 Operations& operations, const Logger& log, transport::Socket socket);
+                 api::Operations& operations, const Logger& log, transport::Socket socket);
 
   // What an exec needs from its arrival to its reply, owned by one closure at a
   // time (dispatch, then the operation's callback): no copies, no refcounts.
@@ -94,7 +94,7 @@ class ClientEndpoint {
 
   ClientEndpointOptions options_;
   transport::EventLoop& loop_;
-  Operations& operations_;
+  api::Operations& operations_;
   const Logger& log_;
   transport::Socket socket_;
   std::string endpoint_;

@@ -29,8 +29,7 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerOp
 }
 
 Controller::Controller(const ControllerOptions& options, process::SignalFd signals)
-    : options_(options), log_("[arbor] ", options.verbose), signals_(std::move(signals)),
-      input_(options.max_line_bytes) {}
+    : options_(options), log_("[arbor] ", options.verbose), signals_(std::move(signals)) {}
 
 Controller::~Controller() {
   // Whatever path led here, no worker outlives us (each handle kills and reaps).
@@ -75,6 +74,14 @@ absl::Status Controller::Setup() {
   }
   log_.Debug("children connect to %s", endpoint_);
 
+  cli::SessionOptions cli;
+  cli.max_in_flight = options_.max_in_flight;
+  cli.max_line_bytes = options_.max_line_bytes;
+  cli.sync = options_.sync;
+  cli.prompt = options_.prompt;
+  cli.read_input = !options_.no_stdin;
+  session_.emplace(cli, *this);
+
   loop_.AddSocket(*children_, [this] {
     OnChildrenReadable();
     Drive();
@@ -116,27 +123,19 @@ absl::Status Controller::StartClientEndpoint() {
 }
 
 int Controller::Run() {
-  if (options_.prompt) Print("> ");
+  session_->Begin();
   loop_.Run();
   return 0;
 }
 
-// ---- stdin ----
-
-bool Controller::CanAcceptLine() const {
-  if (shutting_down_) return false;
-  if (options_.sync && order_.waiting() > 0) return false;
-  return order_.waiting() < options_.max_in_flight;
-}
+// ---- after every event ----
 
 void Controller::UpdateStdinInterest() {
-  // Read only when every buffered line is taken and another may be: at the cap
-  // stdin waits in the kernel.
-  bool want = !options_.no_stdin && !input_.eof() && !input_.HasLine() && CanAcceptLine();
+  bool want = session_->WantsInput();
   if (want == stdin_polled_) return;
   if (want) {
     loop_.AddFd(STDIN_FILENO, [this] {
-      OnStdinReadable();
+      session_->OnReadable();
       Drive();
     });
   } else {
@@ -145,52 +144,12 @@ void Controller::UpdateStdinInterest() {
   stdin_polled_ = want;
 }
 
-void Controller::OnStdinReadable() {
-  char buffer[65536];
-  ssize_t n = ::read(STDIN_FILENO, buffer, sizeof(buffer));
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
-  if (n <= 0) {
-    input_.SetEof();
-    return;
-  }
-  input_.Append(std::string_view(buffer, static_cast<size_t>(n)));
-}
-
-void Controller::ProcessLines() {
-  while (CanAcceptLine()) {
-    std::optional<cli::LineReader::Line> line = input_.Next();
-    if (!line) break;
-    if (line->too_long) {
-      Answer(order_.Add({}), "Error: Line too long");
-      continue;
-    }
-    OnLine(line->text);
-  }
-}
-
 void Controller::Drive() {
   queue_.Pump(loop_.now());
-  ProcessLines();
+  session_->ProcessLines();
   UpdateStdinInterest();
   ArmDeadlineTimer();
-  if (!options_.no_stdin && input_.Exhausted() && !shutting_down_ && order_.waiting() == 0 && queue_.empty()) {
-    BeginShutdown();
-  }
-}
-
-void Controller::Print(const std::string& line) {
-  if (quiet_) return;
-  std::string out = line;
-  if (line != "> ") out += '\n';
-  const char* p = out.data();
-  size_t left = out.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDOUT_FILENO, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // stdout closed: answers have nowhere to go
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
+  if (session_->Finished() && !shutting_down_ && queue_.empty()) BeginShutdown();
 }
 
 // ---- frames from the tree ----
@@ -333,7 +292,6 @@ void Controller::ApplyLinks(const std::vector<health::LinkChange>& changes) {
   std::sort(lines.begin(), lines.end(),
             [](const tree::Transition& a, const tree::Transition& b) { return a.id < b.id; });
   for (const tree::Transition& t : lines) {
-    Print(cli::FormatHeartbitTransition(t.id, t.available));
     Notify(t.id, t.available ? api::EventKind::kAvailable : api::EventKind::kUnavailable, 0);
   }
 }
@@ -347,11 +305,12 @@ void Controller::OnSignal() {
         OnWorkerExit(exit.pid, exit.wait_status);
       }
       if (shutting_down_ && workers_->live() == 0) loop_.Stop();
-    } else if (shutting_down_ && quiet_) {
+    } else if (shutting_down_ && signalled_) {
       workers_->KillAll();  // a second signal: no more grace
     } else {
       log_.Debug("signal %d: shutting down", signal);
-      quiet_ = true;
+      signalled_ = true;
+      session_->Silence();
       BeginShutdown();
     }
   }

@@ -1,6 +1,8 @@
-// The controller: one event loop wiring the command line (cli/), the topology
-// (tree/), the pending-call table (rpc/), the failure detector (health/) and the
-// worker processes (process/). Start here to follow a request.
+// The controller: one event loop, one core -- the topology (tree/), the
+// dispatch queue (dispatch/), the pending-call table (rpc/), the failure
+// detector (health/) and the worker processes (process/) -- and two front ends
+// over its operations (api/operations.h): the command line (cli/session.h) and
+// the client endpoint. Start here to follow a request.
 #ifndef ARBOR_CONTROLLER_CONTROLLER_H_
 #define ARBOR_CONTROLLER_CONTROLLER_H_
 
@@ -15,13 +17,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "arbor/v1/arbor.pb.h"
-#include "cli/answer_order.h"
-#include "cli/command.h"
-#include "cli/format.h"
-#include "cli/line_reader.h"
+#include "api/operations.h"
+#include "cli/session.h"
 #include "common/log.h"
 #include "controller/client_endpoint.h"
-#include "controller/operations.h"
 #include "controller/options.h"
 #include "dispatch/queue.h"
 #include "wire/batch.h"
@@ -38,7 +37,7 @@
 
 namespace arbor::controller {
 
-class Controller : public Operations {
+class Controller : public api::Operations {
  public:
   // Blocks the handled signals, creates the endpoint directory, binds the
   // children's ROUTER. stdin and stdout are the process's own.
@@ -52,17 +51,17 @@ class Controller : public Operations {
   int Run();
 
   // ---- Operations (operations.cc) ----
-  void Dispatch(Nodes nodes, bool is_remove, absl::Time deadline,
-                absl::AnyInvocable<void()> op) override;
+  void Dispatch(Order order, absl::AnyInvocable<void()> op) override;
   void Create(NodeId id, NodeId parent, absl::Duration timeout,
-              Done<api::CreateResult> done) override;
+              api::Done<api::CreateResult> done) override;
   void Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
-            absl::Duration timeout, Done<api::ExecResult> done) override;
-  void Ping(NodeId id, absl::Duration timeout, Done<bool> done) override;
-  void Remove(NodeId id, absl::Duration timeout, DoneStatus done) override;
+            absl::Duration timeout, api::Done<api::ExecResult> done) override;
+  void Ping(NodeId id, absl::Duration timeout, api::Done<bool> done) override;
+  void Remove(NodeId id, absl::Duration timeout, api::DoneStatus done) override;
   void SetHeartbeat(int64_t interval_ms) override;
   std::vector<api::NodeInfo> Topology() const override;
   api::Stats Stats() const override;
+  void Watch(absl::AnyInvocable<void(const api::NodeEvent&)> on_event) override;
   void CountDroppedFrame() override;
   bool Accepting() const override { return !shutting_down_; }
 
@@ -72,7 +71,6 @@ class Controller : public Operations {
   absl::Status StartClientEndpoint();
 
   // ---- events (controller.cc) ----
-  void OnStdinReadable();
   void OnChildrenReadable();
   void OnSignal();
   void OnHeartbeatTimer();
@@ -82,26 +80,18 @@ class Controller : public Operations {
   void OnReply(v1::Envelope& envelope);
   void OnWorkerExit(pid_t pid, int wait_status);
   void MarkDead(NodeId id);
-  // Records link verdicts and prints the Heartbit lines they cause, sorted.
+  // Records link verdicts and publishes the Heartbit transitions they cause,
+  // sorted by id.
   void ApplyLinks(const std::vector<health::LinkChange>& changes);
 
-  // After every event: dispatch what waited, read more lines, maybe shut down.
+  // After every event: dispatch what waited, start more lines, maybe shut down.
   void Drive();
-  void ProcessLines();
   void UpdateStdinInterest();
-  bool CanAcceptLine() const;
-  void Print(const std::string& line);
   void BeginShutdown();
-
-  // ---- command line and dispatch order (commands.cc) ----
-  void OnLine(std::string_view line);
-  void Execute(uint64_t seq, const cli::Command& command);
-  void Answer(uint64_t seq, std::vector<std::string> lines);
-  void Answer(uint64_t seq, std::string line) { Answer(seq, std::vector<std::string>{std::move(line)}); }
 
   // ---- operations' helpers (operations.cc) ----
   absl::Duration TimeoutOr(absl::Duration timeout) const;
-  void SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateResult> done);
+  void SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::CreateResult> done);
   // A child of `parent`'s ancestors beyond it, nearest first, ending with the
   // controller (wire/lineage.h); empty under the controller.
   std::vector<wire::Ancestor> AncestorsBeyond(NodeId parent) const;
@@ -143,7 +133,6 @@ class Controller : public Operations {
   tree::Topology topology_;
   wire::PendingCalls pending_;
   health::Detector detector_;  // links to the controller's own children
-  cli::AnswerOrder order_;
   int64_t heartbeat_ms_ = 0;
 
   std::unique_ptr<ClientEndpoint> clients_;  // with --listen
@@ -151,14 +140,16 @@ class Controller : public Operations {
   // Operations waiting for a node that is being created, moved or removed.
   dispatch::Queue queue_{topology_};
 
-  cli::LineReader input_;  // stdin
+  // Every watcher of node events: the command line first, then the clients.
+  std::vector<absl::AnyInvocable<void(const api::NodeEvent&)>> watchers_;
+  std::optional<cli::Session> session_;  // stdin and stdout
   bool stdin_polled_ = false;
 
   std::optional<transport::EventLoop::TimerId> deadline_timer_;
   absl::Time deadline_armed_ = absl::InfiniteFuture();
   std::optional<transport::EventLoop::TimerId> heartbeat_timer_;
   bool shutting_down_ = false;
-  bool quiet_ = false;  // a signal: stop printing answers
+  bool signalled_ = false;  // a second signal kills what is left
 
   api::Stats stats_;
   transport::Frames frames_;

@@ -11,10 +11,23 @@ absl::Duration Controller::TimeoutOr(absl::Duration timeout) const {
   return timeout > absl::ZeroDuration() ? timeout : options_.request_timeout;
 }
 
+// ---- dispatch order ----
+
+void Controller::Dispatch(Order order, absl::AnyInvocable<void()> run) {
+  dispatch::Operation op;
+  op.nodes = std::move(order.nodes);
+  op.is_remove = order.is_remove;
+  op.deadline = order.deadline;
+  op.sequenced = order.sequenced;
+  op.barrier = std::move(order.barrier);
+  op.run = std::move(run);
+  queue_.Add(std::move(op));
+}
+
 // ---- create ----
 
 void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout,
-                        Done<api::CreateResult> done) {
+                        api::Done<api::CreateResult> done) {
   // A caller's budget covers the whole create: asking the parent, then Hello.
   absl::Time deadline = timeout > absl::ZeroDuration()
                             ? MonoNow() + timeout
@@ -67,7 +80,7 @@ void Controller::SendLineage(NodeId id) {
   SendToRoot(route[0], lineage).IgnoreError();  // lost: the worker says Hello again
 }
 
-void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateResult> done) {
+void Controller::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::CreateResult> done) {
   const tree::Node* node = topology_.Find(id);
   NodeId parent = node == nullptr ? kControllerId : node->parent;
   if (node == nullptr || (parent != kControllerId && !topology_.Reachable(parent))) {
@@ -108,7 +121,7 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, Done<api::CreateRes
 // ---- exec, ping ----
 
 void Controller::Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
-                      absl::Duration timeout, Done<api::ExecResult> done) {
+                      absl::Duration timeout, api::Done<api::ExecResult> done) {
   if (topology_.Find(id) == nullptr) {
     done(absl::NotFoundError("no such node"));
     return;
@@ -133,7 +146,7 @@ void Controller::Exec(NodeId id, const std::string& key, std::optional<int64_t> 
        });
 }
 
-void Controller::Ping(NodeId id, absl::Duration timeout, Done<bool> done) {
+void Controller::Ping(NodeId id, absl::Duration timeout, api::Done<bool> done) {
   const tree::Node* node = topology_.Find(id);
   if (node == nullptr) {
     done(absl::NotFoundError("no such node"));
@@ -153,7 +166,7 @@ void Controller::Ping(NodeId id, absl::Duration timeout, Done<bool> done) {
 
 // ---- remove ----
 
-void Controller::Remove(NodeId id, absl::Duration timeout, DoneStatus done) {
+void Controller::Remove(NodeId id, absl::Duration timeout, api::DoneStatus done) {
   const tree::Node* node = topology_.Find(id);
   if (node == nullptr) {
     done(absl::NotFoundError("no such node"));
@@ -251,13 +264,17 @@ api::Stats Controller::Stats() const {
 
 void Controller::CountDroppedFrame() { ++stats_.dropped_frames; }
 
+void Controller::Watch(absl::AnyInvocable<void(const api::NodeEvent&)> on_event) {
+  watchers_.push_back(std::move(on_event));
+}
+
 void Controller::Notify(NodeId id, api::EventKind kind, int64_t pid, NodeId parent) {
-  if (clients_ == nullptr) return;
   if (pid == 0) {
     const tree::Node* node = topology_.Find(id);
     if (node != nullptr) pid = node->pid;
   }
-  clients_->Publish({id, kind, pid, parent});
+  api::NodeEvent event{id, kind, pid, parent};
+  for (auto& watcher : watchers_) watcher(event);
 }
 
 }  // namespace arbor::controller
