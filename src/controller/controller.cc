@@ -7,7 +7,6 @@
 #include <cstdio>
 
 #include "absl/memory/memory.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
@@ -29,7 +28,14 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerOp
 }
 
 Controller::Controller(const ControllerOptions& options, process::SignalFd signals)
-    : options_(options), log_("[arbor] ", options.verbose), signals_(std::move(signals)) {}
+    : options_(options),
+      log_("[arbor] ", options.verbose),
+      signals_(std::move(signals)),
+      roots_([this](NodeId root,
+                    std::string_view frame) { return link::SendRouted(*children_, root, frame); },
+             [this](NodeId root, absl::Span<const link::Tag> calls, const absl::Status& why) {
+               OnRootSendFailed(root, calls, why);
+             }) {}
 
 Controller::~Controller() {
   // Whatever path led here, no worker outlives us (each handle kills and reaps).
@@ -157,31 +163,14 @@ void Controller::Drive() {
 void Controller::OnChildrenReadable() {
   // Bounded by envelopes, batched or not: the other sockets and the timers get
   // their turn.
-  for (int taken = 0; taken < options_.receive_batch;) {
-    auto got = children_->Receive(frames_);
-    if (!got.ok() || !*got) return;
-    int64_t from = -1;
-    if (frames_.size() != 2 || !absl::SimpleAtoi(frames_[0], &from) || !IsWorkerId(from)) {
-      ++taken;
-      ++stats_.dropped_frames;
-      continue;
-    }
-    v1::Envelope& frame = scratch_.Fresh();
-    if (absl::Status decoded = wire::DecodeInto(frames_[1], frame); !decoded.ok()) {
-      ++taken;
-      ++stats_.dropped_frames;
-      log_.Debug("dropped a frame from node %d: %s", from, decoded.ToString());
-      continue;
-    }
-    taken += wire::Unbatch(
-        frame, frames_[1], inner_,
-        [this, from](v1::Envelope& envelope, std::string_view) { OnEnvelope(from, envelope); },
-        [this, from](const absl::Status& why) {
-          ++stats_.dropped_frames;
-          log_.Debug("dropped an envelope from node %d: %s", from, why.ToString());
-        },
-        [] { return false; });
-  }
+  receiver_.Drain(
+      *children_, link::PeerShape::kRouter, options_.receive_batch,
+      [this](NodeId from, v1::Envelope& envelope, std::string_view) { OnEnvelope(from, envelope); },
+      [this](NodeId from, const absl::Status& why) {
+        ++stats_.dropped_frames;
+        log_.Debug("dropped a frame from node %d: %s", from, why.ToString());
+      },
+      [] { return false; });
 }
 
 void Controller::OnEnvelope(NodeId from, v1::Envelope& envelope) {

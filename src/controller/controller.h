@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "arbor/v1/arbor.pb.h"
 #include "api/operations.h"
 #include "cli/session.h"
@@ -23,10 +24,11 @@
 #include "controller/client_endpoint.h"
 #include "controller/options.h"
 #include "dispatch/queue.h"
-#include "wire/batch.h"
+#include "health/detector.h"
+#include "link/receiver.h"
+#include "link/sender.h"
 #include "wire/lineage.h"
 #include "wire/scratch.h"
-#include "health/detector.h"
 #include "process/signals.h"
 #include "process/worker_pool.h"
 #include "wire/calls.h"
@@ -102,20 +104,21 @@ class Controller : public api::Operations {
   // `parent`: for ADOPTED, the new parent.
   void Notify(NodeId id, api::EventKind kind, int64_t pid, NodeId parent = kControllerId);
 
-  // ---- sending ----
+  // ---- sending (sending.cc) ----
   // Registers a call to `target` and queues it on its route's first hop (sent
   // when the loop turn ends). No route: resolved at once (NOT_FOUND); a send
   // that fails: resolved UNAVAILABLE before the loop waits (FlushRoots).
   void Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
             wire::PendingCalls::Callback callback);
-  // Queues call `call` to `target` on its root's batch (sent when the loop turn
-  // ends, or at 16 envelopes); NOT_FOUND when there is no route.
+  // Queues call `call` to `target` on its root's batch in roots_ (sent when the
+  // loop turn ends, or at 16 envelopes); NOT_FOUND when there is no route.
   absl::Status SendDown(NodeId target, CallId call, v1::Envelope& envelope, absl::Time deadline);
-  // Sends the root's batch now (SendBatch).
-  void FlushRoot(NodeId root);
-  // Every batch, then resolves the unsent calls (and drives what that starts).
+  // Every root's batch, then resolves the unsent calls (and drives what that starts).
   void FlushRoots();
+  // Sends `envelope` to `root` now, after the calls batched for it.
   absl::Status SendToRoot(NodeId root, v1::Envelope& envelope);
+  // roots_'s failed batch: its calls go to unsent_.
+  void OnRootSendFailed(NodeId root, absl::Span<const link::Tag> calls, const absl::Status& why);
   std::string EndpointOf(NodeId id) const;
   void ArmDeadlineTimer();
   void ArmHeartbeatTimer();
@@ -152,20 +155,13 @@ class Controller : public api::Operations {
   bool signalled_ = false;  // a second signal kills what is left
 
   api::Stats stats_;
-  transport::Frames frames_;
-  std::string send_buffer_;         // what SendToRoot encodes into
+  link::Receiver receiver_;         // every frame from the tree is read here
+  std::string send_buffer_;         // what SendToRoot and SendDown encode into
   wire::ScratchEnvelope requests_;  // exec requests are built here
-  // Calls sent to a root this turn, batched into one frame (wire/batch.h).
-  struct RootBatch {
-    wire::BatchWriter writer;
-    std::vector<CallId> calls;
-  };
-  absl::flat_hash_map<NodeId, RootBatch> root_batches_;
+  // The calls sent to each root this turn, batched into one frame; each call is
+  // tagged {call id, target}.
+  link::BatchedSender roots_;
   std::vector<std::pair<CallId, absl::Status>> unsent_;  // resolved by FlushRoots
-  // Sends `batch` to `root` and empties it; failed calls go to unsent_.
-  void SendBatch(NodeId root, RootBatch& batch);
-  wire::ScratchEnvelope scratch_;  // each frame from the tree is decoded here
-  wire::ScratchEnvelope inner_;    // each envelope of a batch
 };
 
 }  // namespace arbor::controller

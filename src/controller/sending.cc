@@ -1,5 +1,5 @@
 // Controller: sending down the tree — routes, the per-root batches of calls
-// (wire/batch.h) and the calls whose send failed.
+// (link/sender.h) and the calls whose send failed.
 #include "controller/controller.h"
 
 #include "absl/strings/str_cat.h"
@@ -18,10 +18,8 @@ std::string Controller::EndpointOf(NodeId id) const {
 }
 
 absl::Status Controller::SendToRoot(NodeId root, v1::Envelope& envelope) {
-  FlushRoot(root);  // after the calls batched for it: order is kept
-  std::string id = absl::StrCat(root);  // short: no allocation
   wire::EncodeTo(envelope, send_buffer_);
-  return children_->Send({std::string_view(id), std::string_view(send_buffer_)});
+  return roots_.Send(root, send_buffer_);  // after the calls batched for it: order is kept
 }
 
 absl::Status Controller::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
@@ -33,39 +31,25 @@ absl::Status Controller::SendDown(NodeId target, CallId call, v1::Envelope& enve
   for (size_t i = 1; i < route.size(); ++i) envelope.add_route(route[i]);
   wire::StampDeadline(envelope, deadline, MonoNow());
   ++stats_.sent;
-  // Batched with the other calls to this root this turn (FlushRoot): a failed
-  // send fails each of them.
+  // Batched with the other calls to this root this turn: a failed send fails
+  // each of them (OnRootSendFailed).
   wire::EncodeTo(envelope, send_buffer_);
-  RootBatch& batch = root_batches_[route[0]];
-  batch.writer.Add(send_buffer_);
-  batch.calls.push_back(call);
-  if (batch.writer.full()) FlushRoot(route[0]);
+  roots_.Add(route[0], send_buffer_, {call, target});
   return absl::OkStatus();
 }
 
-void Controller::FlushRoot(NodeId root) {
-  auto it = root_batches_.find(root);
-  if (it != root_batches_.end()) SendBatch(root, it->second);
-}
-
-void Controller::SendBatch(NodeId root, RootBatch& batch) {
-  if (batch.writer.empty()) return;
-  std::string id = absl::StrCat(root);
-  absl::Status sent = children_->Send({std::string_view(id), batch.writer.Frame()});
-  if (!sent.ok()) {
-    // Resolved by FlushRoots, never here: callers of SendDown and SendToRoot
-    // hold state that a callback could change.
-    log_.Debug("%d calls to node %d not sent: %s", batch.calls.size(), root, sent.ToString());
-    for (CallId call : batch.calls) unsent_.push_back({call, sent});
-  }
-  batch.writer.Clear();  // the buffers stay for the next turn
-  batch.calls.clear();
+void Controller::OnRootSendFailed(NodeId root, absl::Span<const link::Tag> calls,
+                                  const absl::Status& why) {
+  // Resolved by FlushRoots, never here: callers of SendDown and SendToRoot
+  // hold state that a callback could change.
+  log_.Debug("%d calls to node %d not sent: %s", calls.size(), root, why.ToString());
+  for (const link::Tag& call : calls) unsent_.push_back({call.correlation_id, why});
 }
 
 void Controller::FlushRoots() {
   // Resolving an unsent call may start others: until nothing is left.
   while (true) {
-    for (auto& [root, batch] : root_batches_) SendBatch(root, batch);
+    roots_.FlushAll();
     if (unsent_.empty()) return;
     std::vector<std::pair<CallId, absl::Status>> unsent;
     unsent.swap(unsent_);
