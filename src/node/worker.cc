@@ -6,7 +6,6 @@
 #include <csignal>
 
 #include "absl/memory/memory.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
@@ -34,7 +33,18 @@ Worker::Worker(const WorkerOptions& options, process::SignalFd signals)
     : options_(options),
       log_(absl::StrCat("[node ", options.id, "] "), options.verbose),
       signals_(std::move(signals)),
-      ancestors_(options.ancestors) {}
+      ancestors_(options.ancestors),
+      down_([this](NodeId child,
+                   std::string_view frame) { return link::SendRouted(*children_, child, frame); },
+            [this](NodeId child, absl::Span<const link::Tag> calls, const absl::Status& why) {
+              OnDownSendFailed(child, calls, why);
+            }),
+      up_([this](NodeId, std::string_view frame) { return parent_->Send(frame); },
+          [this](NodeId, absl::Span<const link::Tag>, const absl::Status& why) {
+            // A full queue to a frozen parent: the messages are lost and their
+            // calls time out.
+            log_.Debug("send up failed: %s", why.ToString());
+          }) {}
 
 Worker::~Worker() = default;
 
@@ -95,27 +105,14 @@ void Worker::OnHeartbeatTimer() {
 
 void Worker::OnParentReadable() {
   // Bounded by envelopes, batched or not: the children's socket and the timers
-  // get their turn. Nothing more is read once exiting.
-  auto stop = [this] { return !parent_.has_value() || loop_.stopped(); };
-  for (int taken = 0; taken < options_.receive_batch && !stop();) {
-    auto got = parent_->Receive(frames_);
-    if (!got.ok() || !*got) return;
-    if (frames_.size() != 1) {
-      ++taken;
-      CountDropped("parent frame count");
-      continue;
-    }
-    v1::Envelope& frame = scratch_.Fresh();
-    if (absl::Status decoded = wire::DecodeInto(frames_[0], frame); !decoded.ok()) {
-      ++taken;
-      CountDropped(std::string(decoded.message()));
-      continue;
-    }
-    taken += wire::Unbatch(
-        frame, frames_[0], inner_,
-        [this](v1::Envelope& envelope, std::string_view) { OnParentEnvelope(envelope); },
-        [this](const absl::Status& why) { CountDropped(std::string(why.message())); }, stop);
-  }
+  // get their turn. Nothing more is read once exiting. The link's socket
+  // changes when we re-attach: each read asks it anew.
+  receiver_.Drain(
+      [this](transport::Frames& frames) { return parent_->Receive(frames); },
+      link::PeerShape::kDealer, options_.receive_batch,
+      [this](NodeId, v1::Envelope& envelope, std::string_view) { OnParentEnvelope(envelope); },
+      [this](NodeId, const absl::Status& why) { CountDropped(std::string(why.message())); },
+      [this] { return !parent_.has_value() || loop_.stopped(); });
 }
 
 void Worker::OnParentEnvelope(v1::Envelope& envelope) {
@@ -170,11 +167,8 @@ void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
   wire::StampDeadline(request, deadline, MonoNow());
   wire::EncodeTo(request, send_buffer_);
   // Batched with the other requests for `next` this turn; a failed send
-  // answers each of them (FlushDown).
-  DownBatch& batch = down_[next];
-  batch.writer.Add(send_buffer_);
-  batch.calls.push_back({request.correlation_id(), request.target()});
-  if (batch.writer.full()) FlushDown(next);
+  // answers each of them (OnDownSendFailed).
+  down_.Add(next, send_buffer_, {request.correlation_id(), request.target()});
 }
 
 void Worker::Execute(v1::Envelope& request) {
@@ -275,29 +269,13 @@ void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
 
 
 void Worker::OnChildReadable() {
-  auto stop = [this] { return loop_.stopped(); };
-  for (int taken = 0; taken < options_.receive_batch && !stop();) {
-    auto got = children_->Receive(frames_);
-    if (!got.ok() || !*got) return;
-    int64_t child = -1;
-    if (frames_.size() != 2 || !absl::SimpleAtoi(frames_[0], &child) || !IsWorkerId(child)) {
-      ++taken;
-      CountDropped("child frame shape");
-      continue;
-    }
-    v1::Envelope& frame = scratch_.Fresh();
-    if (absl::Status decoded = wire::DecodeInto(frames_[1], frame); !decoded.ok()) {
-      ++taken;
-      CountDropped(std::string(decoded.message()));
-      continue;
-    }
-    taken += wire::Unbatch(
-        frame, frames_[1], inner_,
-        [this, child](v1::Envelope& envelope, std::string_view bytes) {
-          OnChildEnvelope(child, envelope, bytes);
-        },
-        [this](const absl::Status& why) { CountDropped(std::string(why.message())); }, stop);
-  }
+  receiver_.Drain(
+      *children_, link::PeerShape::kRouter, options_.receive_batch,
+      [this](NodeId child, v1::Envelope& envelope, std::string_view bytes) {
+        OnChildEnvelope(child, envelope, bytes);
+      },
+      [this](NodeId, const absl::Status& why) { CountDropped(std::string(why.message())); },
+      [this] { return loop_.stopped(); });
 }
 
 void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, std::string_view bytes) {

@@ -11,14 +11,16 @@
 #include <optional>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "absl/time/time.h"
 #include "arbor/v1/arbor.pb.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "health/detector.h"
+#include "link/receiver.h"
+#include "link/sender.h"
 #include "node/parent_link.h"
 #include "wire/lineage.h"
 #include "node/store.h"
@@ -27,7 +29,6 @@
 #include "transport/event_loop.h"
 #include "transport/monitor.h"
 #include "transport/socket.h"
-#include "wire/batch.h"
 #include "wire/scratch.h"
 
 namespace arbor::node {
@@ -113,14 +114,15 @@ class Worker {
   // Non-blocking; UNAVAILABLE when `child` is not connected, RESOURCE_EXHAUSTED
   // when its queue is full.
   absl::Status SendToChild(NodeId child, std::string_view bytes);
+  // down_'s failed batch: answers each call it carried UNAVAILABLE (up).
+  void OnDownSendFailed(NodeId child, absl::Span<const link::Tag> calls, const absl::Status& why);
   // Configuration and shutdown travel hop by hop to every child that said Hello.
   void SendToChildren(const v1::Envelope& envelope);
   void ReplyError(const v1::Envelope& request, absl::StatusCode code, const std::string& message);
   void ReplyError(uint64_t correlation_id, NodeId target, absl::StatusCode code,
                   const std::string& message);
-  // Batched sends (wire/batch.h) go out when the loop turn ends, before a
+  // Batched sends (link/sender.h) go out when the loop turn ends, before a
   // direct send to the same peer, and before re-attaching or exiting.
-  void FlushDown(NodeId child);
   void FlushUp();
   void FlushBatches();
   void SendHello();
@@ -167,20 +169,15 @@ class Worker {
     absl::flat_hash_set<NodeId> waiting;
   };
   std::optional<Removal> removal_;
-  transport::Frames frames_;
-  wire::ScratchEnvelope scratch_;  // each frame is decoded here
-  wire::ScratchEnvelope inner_;    // each envelope of a batch
+  link::Receiver receiver_;        // every frame from the parent and the children
   wire::ScratchEnvelope replies_;  // each reply Execute builds
   std::string send_buffer_;        // what SendUp and Forward encode into
-  // Requests forwarded to a child this turn, and who to answer if the send fails.
-  struct DownBatch {
-    wire::BatchWriter writer;
-    std::vector<std::pair<uint64_t, NodeId>> calls;  // correlation id, target
-  };
-  absl::flat_hash_map<NodeId, DownBatch> down_;
-  // Sends `batch` to `child` and empties it; a failed send answers each call.
-  void SendBatch(NodeId child, DownBatch& batch);
-  wire::BatchWriter up_;  // everything for the parent this turn
+  // Requests forwarded to each child this turn, tagged with who to answer
+  // (ReplyError up) if the send fails.
+  link::BatchedSender down_;
+  // Everything for the parent this turn: one peer, whoever the parent is now.
+  static constexpr NodeId kParentPeer = kControllerId;
+  link::BatchedSender up_;
 };
 
 }  // namespace arbor::node

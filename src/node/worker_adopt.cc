@@ -32,7 +32,7 @@ void Worker::TryNextAncestor() {
   adoption_->timer.reset();
   // Batched for the dead parent: replies to calls the controller has already
   // failed, and link verdicts OnAdopted reports again.
-  up_.Clear();
+  up_.Discard(kParentPeer);
   while (adoption_->next < adoption_->candidates.size()) {
     const wire::Ancestor& next = adoption_->candidates[adoption_->next++];
     absl::Status connected = parent_->Connect(next.id, next.endpoint, 0);

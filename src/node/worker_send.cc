@@ -1,4 +1,4 @@
-// Worker: what it sends and how — batched per peer (wire/batch.h), flushed
+// Worker: what it sends and how — batched per peer (link/sender.h), flushed
 // when the loop turn ends, before a direct send to the same peer, and before
 // re-attaching or exiting.
 #include "node/worker.h"
@@ -17,40 +17,23 @@ void Worker::SendUp(v1::Envelope& envelope) {
 }
 
 absl::Status Worker::SendToChild(NodeId child, std::string_view bytes) {
-  FlushDown(child);  // after the requests batched for it: order is kept
-  std::string id = absl::StrCat(child);  // its routing id
-  return children_->Send({std::string_view(id), bytes});
+  return down_.Send(child, bytes);  // after the requests batched for it: order is kept
 }
 
-void Worker::FlushDown(NodeId child) {
-  auto it = down_.find(child);
-  if (it != down_.end()) SendBatch(child, it->second);
-}
-
-void Worker::SendBatch(NodeId child, DownBatch& batch) {
-  if (batch.writer.empty()) return;
-  std::string id = absl::StrCat(child);
-  absl::Status sent = children_->Send({std::string_view(id), batch.writer.Frame()});
-  if (!sent.ok()) {
-    for (const auto& [correlation_id, target] : batch.calls) {  // answering only touches up_
-      ReplyError(correlation_id, target, absl::StatusCode::kUnavailable,
-                 absl::StrCat("node ", child, " is unreachable from node ", options_.id));
-    }
+void Worker::OnDownSendFailed(NodeId child, absl::Span<const link::Tag> calls,
+                              const absl::Status&) {
+  for (const link::Tag& call : calls) {  // answering only touches up_
+    ReplyError(call.correlation_id, call.target, absl::StatusCode::kUnavailable,
+               absl::StrCat("node ", child, " is unreachable from node ", options_.id));
   }
-  batch.writer.Clear();  // the buffers stay for the next turn
-  batch.calls.clear();
 }
 
 void Worker::FlushUp() {
-  if (up_.empty() || !parent_.has_value()) return;
-  absl::Status sent = parent_->Send(up_.Frame());
-  // A full queue to a frozen parent: the messages are lost and their calls time out.
-  if (!sent.ok()) log_.Debug("send up failed: %s", sent.ToString());
-  up_.Clear();
+  if (parent_.has_value()) up_.Flush(kParentPeer);
 }
 
 void Worker::FlushBatches() {
-  for (auto& [child, batch] : down_) SendBatch(child, batch);  // failures add replies up
+  down_.FlushAll();  // failures add replies up
   FlushUp();
 }
 
@@ -61,8 +44,7 @@ void Worker::SendToChildren(const v1::Envelope& envelope) {
 
 void Worker::SendUpBytes(std::string_view bytes) {
   if (!parent_.has_value()) return;
-  up_.Add(bytes);  // sent when the loop turn ends (FlushUp), in order
-  if (up_.full()) FlushUp();
+  up_.Add(kParentPeer, bytes);  // sent when the loop turn ends (FlushUp), in order
 }
 
 void Worker::ReplyError(const v1::Envelope& request, absl::StatusCode code,
