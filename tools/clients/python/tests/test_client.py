@@ -699,7 +699,7 @@ class ClientsTest(ArborTest):
         await self.create(2)
         a = await self.client()
         await w1.stop()
-        calls = [asyncio.ensure_future(a.exec(1 + i % 2, f"k{i}", i, timeout=0.5)) for i in range(200)]
+        calls = [asyncio.ensure_future(a.exec(1 + i % 2, f"k{i}", i, timeout=10)) for i in range(200)]
         async with a.watch():
             await a.stats()  # all sent
             await a.close()  # gone with ~100 calls to a stopped node in flight and a watch open
