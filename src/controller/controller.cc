@@ -105,12 +105,12 @@ absl::Status Controller::Setup() {
 }
 
 absl::Status Controller::StartClientEndpoint() {
-  ClientEndpointOptions client_options;
+  endpoint::ClientEndpointOptions client_options;
   client_options.endpoint = options_.listen;
   client_options.insecure = options_.insecure_listen;
   client_options.max_in_flight_per_client = options_.max_client_in_flight;
   client_options.sockets = options_.sockets;
-  ASSIGN_OR_RETURN(clients_, ClientEndpoint::Start(client_options, context_, loop_, *this, log_,
+  ASSIGN_OR_RETURN(clients_, endpoint::ClientEndpoint::Start(client_options, context_, loop_, *this, log_,
                                                    [this] { Drive(); }));
   log_.Warn("clients connect to %s", clients_->endpoint());
   if (!options_.endpoint_file.empty()) {

@@ -21,8 +21,8 @@
 #include "api/operations.h"
 #include "cli/session.h"
 #include "common/log.h"
-#include "controller/client_endpoint.h"
 #include "controller/options.h"
+#include "endpoint/client_endpoint.h"
 #include "dispatch/queue.h"
 #include "health/detector.h"
 #include "link/receiver.h"
@@ -138,7 +138,7 @@ class Controller : public api::Operations {
   health::Detector detector_;  // links to the controller's own children
   int64_t heartbeat_ms_ = 0;
 
-  std::unique_ptr<ClientEndpoint> clients_;  // with --listen
+  std::unique_ptr<endpoint::ClientEndpoint> clients_;  // with --listen
 
   // Operations waiting for a node that is being created, moved or removed.
   dispatch::Queue queue_{topology_};

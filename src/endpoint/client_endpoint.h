@@ -1,10 +1,9 @@
-// The controller's ROUTER for programs (`--listen`): decodes each client's
-// envelopes, runs them as Operations, answers with the same correlation id and a
-// status code, and streams node events to watchers. See docs/CLIENT_PROTOCOL.md.
-#ifndef ARBOR_CONTROLLER_CLIENT_ENDPOINT_H_
-#define ARBOR_CONTROLLER_CLIENT_ENDPOINT_H_
-
-#include <sys/types.h>
+// The controller's second front end, its ROUTER for programs (`--listen`):
+// decodes each client's envelopes, runs them as operations of the core
+// (api/operations.h), answers with the same correlation id and a status code,
+// and streams node events to watchers. See docs/CLIENT_PROTOCOL.md.
+#ifndef ARBOR_ENDPOINT_CLIENT_ENDPOINT_H_
+#define ARBOR_ENDPOINT_CLIENT_ENDPOINT_H_
 
 #include <cstdint>
 #include <functional>
@@ -21,10 +20,11 @@
 #include "common/log.h"
 #include "api/operations.h"
 #include "transport/event_loop.h"
+#include "transport/listen_file.h"
 #include "transport/socket.h"
 #include "wire/scratch.h"
 
-namespace arbor::controller {
+namespace arbor::endpoint {
 
 struct ClientEndpointOptions {
   // ipc:///path, or tcp://HOST:PORT (PORT * = kernel-chosen).
@@ -75,8 +75,40 @@ class ClientEndpoint {
     std::optional<int64_t> value;
   };
 
+  // What a request's reply needs, kept once and shared by its closures (results
+  // may come long after its frame is gone); answers nothing once the endpoint
+  // is gone.
+  class Responder {
+   public:
+    Responder(ClientEndpoint& endpoint, const std::string& client, const v1::Envelope& request,
+              absl::Time deadline);
+    void operator()(const absl::Status& status, v1::Envelope body = {}) const;
+    // True (and DEADLINE_EXCEEDED answered) when the budget ran out while the
+    // request waited for its node, or the endpoint is gone: nothing runs then.
+    bool Expired() const;
+    // What is left of the budget; zero (the core's defaults) when there is none.
+    absl::Duration Timeout() const;
+
+   private:
+    struct Caller {
+      std::string client;
+      uint64_t correlation_id;
+      NodeId target;
+      absl::Time deadline;
+    };
+    ClientEndpoint* endpoint_;
+    std::shared_ptr<bool> alive_;
+    std::shared_ptr<const Caller> caller_;
+  };
+
   void OnReadable();
+  // ---- requests (requests.cc) ----
   void OnRequest(const std::string& client, v1::Envelope& request);
+  void OnCreate(const v1::CreateRequest& create, absl::Time deadline, Responder reply);
+  void OnPing(NodeId target, absl::Time deadline, Responder reply);
+  void OnRemove(NodeId target, absl::Time deadline, Responder reply);
+  void OnWatch(const std::string& client, uint64_t watch_id, const Responder& reply);
+  void OnUnwatch(const std::string& client, uint64_t watch_id, const Responder& reply);
   // The hot path: an exec dispatched, run, and answered from an arena envelope.
   void StartExec(const std::string& client, const v1::Envelope& request, absl::Time deadline);
   void RunExec(std::unique_ptr<ExecCall> call);
@@ -98,8 +130,7 @@ class ClientEndpoint {
   const Logger& log_;
   transport::Socket socket_;
   std::string endpoint_;
-  std::string ipc_path_;  // removed at the end, if still ours
-  ino_t ipc_inode_ = 0;
+  transport::ListenFile file_;  // an ipc socket file, removed at the end if still ours
   absl::flat_hash_map<std::string, int> in_flight_;  // client routing id -> calls
   // client routing id -> its watches' correlation ids
   absl::flat_hash_map<std::string, absl::flat_hash_set<uint64_t>> watchers_;
@@ -112,12 +143,6 @@ class ClientEndpoint {
   std::string send_buffer_;        // each reply and event is encoded here
 };
 
-// True when something accepts connections on the unix socket at `path`.
-bool IpcPathInUse(const std::string& path);
+}  // namespace arbor::endpoint
 
-// True for tcp://127.x.x.x:..., tcp://localhost:..., tcp://[::1]:... and ipc://.
-bool IsLocalEndpoint(const std::string& endpoint);
-
-}  // namespace arbor::controller
-
-#endif  // ARBOR_CONTROLLER_CLIENT_ENDPOINT_H_
+#endif  // ARBOR_ENDPOINT_CLIENT_ENDPOINT_H_
