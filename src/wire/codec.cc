@@ -16,83 +16,83 @@ absl::Status Invalid(std::string_view what) {
   return absl::InvalidArgumentError(std::string(what));
 }
 
+bool IsEndpoint(const std::string& endpoint) {
+  return !endpoint.empty() && endpoint.size() <= kMaxEndpointLength;
+}
+
+absl::Status Check(bool ok, std::string_view what) { return ok ? absl::OkStatus() : Invalid(what); }
+
+absl::Status ValidateRemoveRequest(const v1::RemoveRequest& r) {
+  if (!IsNodeOrController(r.new_parent_id())) return Invalid("parent id out of range");
+  // Empty from a client: the controller fills in the new parent.
+  return Check(r.new_parent_endpoint().size() <= kMaxEndpointLength, "bad endpoint");
+}
+
+absl::Status ValidateRemoveReply(const v1::RemoveReply& r) {
+  for (int64_t id : r.children()) {
+    if (!IsWorkerId(id)) return Invalid("child id out of range");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateHello(const v1::Hello& h) {
+  if (!IsWorkerId(h.id()) || !IsNodeOrController(h.parent())) return Invalid("id out of range");
+  if (h.pid() <= 0) return Invalid("bad pid");
+  return Check(IsEndpoint(h.endpoint()), "bad endpoint");
+}
+
+absl::Status ValidateBatch(const v1::Batch& b) {
+  // No honest writer sends more (wire/batch.h): a bigger one is a flood.
+  if (b.envelopes_size() == 0) return Invalid("empty batch");
+  return Check(static_cast<size_t>(b.envelopes_size()) <= kMaxBatchCount, "batch too large");
+}
+
+absl::Status ValidateLineage(const v1::Lineage& lineage) {
+  // Nearest first, the controller last and only last; empty: the receiver's
+  // parent is the controller.
+  const auto& chain = lineage.ancestors();
+  if (static_cast<size_t>(chain.size()) > kMaxAncestors) return Invalid("lineage too long");
+  for (int i = 0; i < chain.size(); ++i) {
+    bool last = i + 1 == chain.size();
+    if (last ? chain[i].id() != kControllerId : !IsWorkerId(chain[i].id())) {
+      return Invalid("lineage id out of range");
+    }
+    if (!IsEndpoint(chain[i].endpoint())) return Invalid("bad endpoint");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateBody(const v1::Envelope& e) {
   switch (e.body_case()) {
     case v1::Envelope::BODY_NOT_SET:
       return Invalid("no body");
     case v1::Envelope::kCreateRequest:
       if (!IsWorkerId(e.create_request().child_id())) return Invalid("child id out of range");
-      if (!IsNodeOrController(e.create_request().parent())) return Invalid("parent out of range");
-      return absl::OkStatus();
+      return Check(IsNodeOrController(e.create_request().parent()), "parent out of range");
     case v1::Envelope::kCreateReply:
-      if (!IsWorkerId(e.create_reply().id())) return Invalid("id out of range");
-      return absl::OkStatus();
+      return Check(IsWorkerId(e.create_reply().id()), "id out of range");
     case v1::Envelope::kExecRequest:
-      if (!IsValidKey(e.exec_request().key())) return Invalid("invalid key");
-      return absl::OkStatus();
+      return Check(IsValidKey(e.exec_request().key()), "invalid key");
     case v1::Envelope::kRemoveRequest:
-      if (!IsNodeOrController(e.remove_request().new_parent_id())) {
-        return Invalid("parent id out of range");
-      }
-      // Empty from a client: the controller fills in the new parent.
-      if (e.remove_request().new_parent_endpoint().size() > kMaxEndpointLength) {
-        return Invalid("bad endpoint");
-      }
-      return absl::OkStatus();
+      return ValidateRemoveRequest(e.remove_request());
     case v1::Envelope::kRemoveReply:
-      for (int64_t id : e.remove_reply().children()) {
-        if (!IsWorkerId(id)) return Invalid("child id out of range");
-      }
-      return absl::OkStatus();
+      return ValidateRemoveReply(e.remove_reply());
     case v1::Envelope::kReparent:
       if (!IsNodeOrController(e.reparent().parent_id())) return Invalid("parent id out of range");
-      if (e.reparent().endpoint().empty() || e.reparent().endpoint().size() > kMaxEndpointLength) {
-        return Invalid("bad endpoint");
-      }
-      return absl::OkStatus();
+      return Check(IsEndpoint(e.reparent().endpoint()), "bad endpoint");
     case v1::Envelope::kLinkState:
-      if (!IsWorkerId(e.link_state().id()) || !IsNodeOrController(e.link_state().reporter())) {
-        return Invalid("id out of range");
-      }
-      return absl::OkStatus();
+      return Check(IsWorkerId(e.link_state().id()) && IsNodeOrController(e.link_state().reporter()),
+                   "id out of range");
     case v1::Envelope::kHello:
-      if (!IsWorkerId(e.hello().id()) || !IsNodeOrController(e.hello().parent())) {
-        return Invalid("id out of range");
-      }
-      if (e.hello().pid() <= 0) return Invalid("bad pid");
-      if (e.hello().endpoint().empty() || e.hello().endpoint().size() > kMaxEndpointLength) {
-        return Invalid("bad endpoint");
-      }
-      return absl::OkStatus();
+      return ValidateHello(e.hello());
     case v1::Envelope::kError:
-      if (e.error().code() <= 0 || e.error().code() > 16) return Invalid("bad status code");
-      return absl::OkStatus();
+      return Check(e.error().code() > 0 && e.error().code() <= 16, "bad status code");
     case v1::Envelope::kBatch:
-      // No honest writer sends more (wire/batch.h): a bigger one is a flood.
-      if (e.batch().envelopes_size() == 0) return Invalid("empty batch");
-      if (static_cast<size_t>(e.batch().envelopes_size()) > kMaxBatchCount) {
-        return Invalid("batch too large");
-      }
-      return absl::OkStatus();
-    case v1::Envelope::kLineage: {
-      // Nearest first, the controller last and only last.
-      const auto& chain = e.lineage().ancestors();
-      // Empty: the receiver's parent is the controller.
-      if (static_cast<size_t>(chain.size()) > kMaxAncestors) return Invalid("lineage too long");
-      for (int i = 0; i < chain.size(); ++i) {
-        bool last = i + 1 == chain.size();
-        if (last ? chain[i].id() != kControllerId : !IsWorkerId(chain[i].id())) {
-          return Invalid("lineage id out of range");
-        }
-        if (chain[i].endpoint().empty() || chain[i].endpoint().size() > kMaxEndpointLength) {
-          return Invalid("bad endpoint");
-        }
-      }
-      return absl::OkStatus();
-    }
+      return ValidateBatch(e.batch());
+    case v1::Envelope::kLineage:
+      return ValidateLineage(e.lineage());
     case v1::Envelope::kFrameDropped:
-      if (!IsWorkerId(e.frame_dropped().node())) return Invalid("id out of range");
-      return absl::OkStatus();
+      return Check(IsWorkerId(e.frame_dropped().node()), "id out of range");
     case v1::Envelope::kExecReply:
     case v1::Envelope::kPingRequest:
     case v1::Envelope::kPingReply:
