@@ -1,0 +1,182 @@
+#include "launch/worker_args.h"
+
+#include <limits>
+#include <string_view>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+
+namespace arbor::launch {
+namespace {
+
+absl::StatusOr<int64_t> ParseInt(absl::string_view name, absl::string_view value) {
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(value, &n)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad value '", value, "' for --", name, " (an integer)"));
+  }
+  return n;
+}
+
+absl::Status Bad(absl::string_view name, absl::string_view value, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("bad value '", value, "' for --", name, " (",
+                                                 what, ")"));
+}
+
+// One flag: its name, its help line, and how its value lands in WorkerArgs.
+struct Flag {
+  absl::string_view name;
+  absl::string_view help;
+  absl::Status (*parse)(absl::string_view name, absl::string_view value, WorkerArgs& args);
+};
+
+constexpr Flag kFlags[] = {
+    {"id", "this node's id; required",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       absl::StatusOr<int64_t> n = ParseInt(name, value);
+       if (!n.ok()) return n.status();
+       if (!IsWorkerId(*n)) return Bad(name, value, "0 to 2147483647");
+       args.id = *n;
+       return absl::OkStatus();
+     }},
+    {"parent", "the parent's id (-1: the controller); default -1",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       absl::StatusOr<int64_t> n = ParseInt(name, value);
+       if (!n.ok()) return n.status();
+       if (*n != kControllerId && !IsWorkerId(*n)) return Bad(name, value, "-1 to 2147483647");
+       args.parent = *n;
+       return absl::OkStatus();
+     }},
+    {"parent_endpoint", "the parent's ROUTER endpoint; required",
+     [](absl::string_view, absl::string_view value, WorkerArgs& args) {
+       args.parent_endpoint = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"heartbeat_ms", "heartbeat period until the parent says otherwise; 0 = off; default 0",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       absl::StatusOr<int64_t> n = ParseInt(name, value);
+       if (!n.ok()) return n.status();
+       args.heartbeat = absl::Milliseconds(*n);
+       return absl::OkStatus();
+     }},
+    {"ancestors", "beyond the parent, nearest first: ID@ENDPOINT,...,-1@CONTROLLER_ENDPOINT",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       absl::StatusOr<std::vector<wire::Ancestor>> chain = wire::ParseAncestors(std::string_view(value.data(), value.size()));
+       if (!chain.ok()) return Bad(name, value, chain.status().message());
+       args.ancestors = *std::move(chain);
+       return absl::OkStatus();
+     }},
+    {"controller_pid", "exit at once unless this is our parent process; default 0",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       absl::StatusOr<int64_t> n = ParseInt(name, value);
+       if (!n.ok()) return n.status();
+       if (*n < 0 || *n > std::numeric_limits<pid_t>::max()) return Bad(name, value, "a pid");
+       args.controller_pid = static_cast<pid_t>(*n);
+       return absl::OkStatus();
+     }},
+    {"transport", "ipc or tcp; default ipc",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       absl::StatusOr<transport::Transport> t = transport::ParseTransport(std::string(value));
+       if (!t.ok()) return Bad(name, value, "ipc or tcp");
+       args.transport = *t;
+       return absl::OkStatus();
+     }},
+    {"ipc_dir", "directory for this worker's ipc endpoint",
+     [](absl::string_view, absl::string_view value, WorkerArgs& args) {
+       args.ipc_dir = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"verbose", "log more on stderr; default false",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       if (!absl::SimpleAtob(value, &args.verbose)) return Bad(name, value, "true or false");
+       return absl::OkStatus();
+     }},
+    {"orphans",
+     "when the parent is gone: adopt (re-attach to the nearest live ancestor) or exit; "
+     "default adopt",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       if (value != "adopt" && value != "exit") return Bad(name, value, "adopt or exit");
+       args.adopt_orphans = value == "adopt";
+       return absl::OkStatus();
+     }},
+    {"adopt_timeout_ms",
+     "how long an ancestor may take to answer before the next one up is tried; default 1000",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       absl::StatusOr<int64_t> n = ParseInt(name, value);
+       if (!n.ok()) return n.status();
+       if (*n <= 0) return Bad(name, value, "positive");
+       args.adopt_timeout = absl::Milliseconds(*n);
+       return absl::OkStatus();
+     }},
+};
+
+const Flag* FindFlag(absl::string_view name) {
+  for (const Flag& flag : kFlags) {
+    if (flag.name == name) return &flag;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::string> ToArgv(const WorkerArgs& args) {
+  std::vector<std::string> argv = {
+      absl::StrCat("--id=", args.id),
+      absl::StrCat("--parent=", args.parent),
+      absl::StrCat("--parent_endpoint=", args.parent_endpoint),
+      absl::StrCat("--heartbeat_ms=", absl::ToInt64Milliseconds(args.heartbeat)),
+  };
+  if (!args.ancestors.empty()) {
+    argv.push_back(absl::StrCat("--ancestors=", wire::FormatAncestors(args.ancestors)));
+  }
+  argv.push_back(absl::StrCat("--controller_pid=", args.controller_pid));
+  argv.push_back(args.transport == transport::Transport::kTcp ? "--transport=tcp"
+                                                              : "--transport=ipc");
+  if (!args.ipc_dir.empty()) argv.push_back(absl::StrCat("--ipc_dir=", args.ipc_dir));
+  if (args.verbose) argv.push_back("--verbose");
+  argv.push_back(args.adopt_orphans ? "--orphans=adopt" : "--orphans=exit");
+  argv.push_back(
+      absl::StrCat("--adopt_timeout_ms=", absl::ToInt64Milliseconds(args.adopt_timeout)));
+  return argv;
+}
+
+absl::StatusOr<WorkerArgs> ParseWorkerArgs(const std::vector<std::string>& argv) {
+  WorkerArgs args;
+  bool have_id = false;
+  bool have_endpoint = false;
+  for (const std::string& arg : argv) {
+    absl::string_view text = arg;
+    if (!absl::ConsumePrefix(&text, "--") && !absl::ConsumePrefix(&text, "-")) {
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", arg, "'"));
+    }
+    size_t eq = text.find('=');
+    absl::string_view name = text.substr(0, eq);
+    const Flag* flag = FindFlag(name);
+    if (flag == nullptr || name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", arg, "'"));
+    }
+    if (eq == absl::string_view::npos && name != "verbose") {
+      return absl::InvalidArgumentError(absl::StrCat("missing value for --", name));
+    }
+    absl::string_view value = eq == absl::string_view::npos ? "true" : text.substr(eq + 1);
+    if (absl::Status parsed = flag->parse(name, value, args); !parsed.ok()) return parsed;
+    have_id |= name == "id";
+    have_endpoint |= name == "parent_endpoint";
+  }
+  if (!have_id) return absl::InvalidArgumentError("missing --id");
+  if (!have_endpoint || args.parent_endpoint.empty()) {
+    return absl::InvalidArgumentError("missing --parent_endpoint");
+  }
+  return args;
+}
+
+std::string WorkerUsage() {
+  std::string usage =
+      "arbor-worker: one compute node, spawned by the controller (not run by hand).\n\n";
+  for (const Flag& flag : kFlags) usage += absl::StrCat("  --", flag.name, "  ", flag.help, "\n");
+  return usage;
+}
+
+}  // namespace arbor::launch

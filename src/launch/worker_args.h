@@ -1,0 +1,59 @@
+// The controller -> worker command line: one codec both sides use (ToArgv in
+// the controller, ParseWorkerArgs in arbor-worker's main).
+#ifndef ARBOR_LAUNCH_WORKER_ARGS_H_
+#define ARBOR_LAUNCH_WORKER_ARGS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/ids.h"
+#include "transport/endpoints.h"
+#include "wire/lineage.h"
+
+namespace arbor::launch {
+
+// Everything a worker's main learns from the controller. The defaults are what
+// a worker assumes for a flag that is absent.
+struct WorkerArgs {
+  NodeId id = -1;                    // --id: required, a worker id (0 .. kMaxNodeId)
+  NodeId parent = kControllerId;     // --parent: the parent's id (-1: the controller)
+  std::string parent_endpoint;       // --parent_endpoint: required, the parent's ROUTER
+  // --ancestors: beyond the parent, nearest first, ending with the controller
+  // (wire/lineage.h's format); empty (the flag absent) for none.
+  std::vector<wire::Ancestor> ancestors;
+  transport::Transport transport = transport::Transport::kIpc;  // --transport: ipc or tcp
+  std::string ipc_dir;               // --ipc_dir: where the worker's ipc endpoint goes
+  // --heartbeat_ms: the period until the parent says otherwise; zero = off.
+  absl::Duration heartbeat = absl::ZeroDuration();
+  pid_t controller_pid = 0;          // --controller_pid: exit at once unless our parent
+  bool verbose = false;              // --verbose: log more on stderr
+  bool adopt_orphans = true;         // --orphans=adopt|exit: when the parent is gone
+  // --adopt_timeout_ms: how long an ancestor may take to answer before the next
+  // one up is tried; positive.
+  absl::Duration adopt_timeout = absl::Seconds(1);
+
+  bool operator==(const WorkerArgs&) const = default;
+};
+
+// The arguments after the program name, each "--name=value" (and "--verbose"),
+// in a fixed order; a flag at its default may be left out. Durations travel in
+// whole milliseconds (truncated).
+std::vector<std::string> ToArgv(const WorkerArgs& args);
+
+// The inverse, over the arguments after the program name. Accepts "--name=value"
+// for every flag above ("-name=value" too), and "--verbose[=true|false]"; a
+// flag given twice takes its last value. INVALID_ARGUMENT, naming the flag, for
+// an unknown flag, a positional argument, a missing or garbled value, or a
+// missing --id or --parent_endpoint.
+absl::StatusOr<WorkerArgs> ParseWorkerArgs(const std::vector<std::string>& argv);
+
+// A help text listing every flag, its meaning and its default ("--help").
+std::string WorkerUsage();
+
+}  // namespace arbor::launch
+
+#endif  // ARBOR_LAUNCH_WORKER_ARGS_H_

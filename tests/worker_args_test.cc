@@ -1,0 +1,131 @@
+// launch/worker_args.h: the worker's command line, built and parsed back.
+#include "launch/worker_args.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "status_matchers.h"
+
+namespace arbor::launch {
+namespace {
+
+using ::arbor::testing::IsOk;
+using ::arbor::testing::StatusIs;
+
+WorkerArgs Minimal() {
+  WorkerArgs args;
+  args.id = 0;
+  args.parent_endpoint = "ipc:///tmp/arbor-x/controller";
+  return args;
+}
+
+WorkerArgs Full() {
+  WorkerArgs args;
+  args.id = kMaxNodeId;
+  args.parent = 7;
+  args.parent_endpoint = "tcp://127.0.0.1:5001";
+  args.ancestors = {{3, "tcp://127.0.0.1:5000"}, {kControllerId, "tcp://127.0.0.1:4999"}};
+  args.transport = transport::Transport::kTcp;
+  args.ipc_dir = "/tmp/arbor-y";
+  args.heartbeat = absl::Milliseconds(250);
+  args.controller_pid = 4242;
+  args.verbose = true;
+  args.adopt_orphans = false;
+  args.adopt_timeout = absl::Milliseconds(3);
+  return args;
+}
+
+TEST(WorkerArgsTest, RoundTrips) {
+  WorkerArgs under_controller = Minimal();
+  under_controller.controller_pid = 1;
+  under_controller.ipc_dir = "/tmp/arbor-x";
+  for (const WorkerArgs& args : {Minimal(), Full(), under_controller}) {
+    std::vector<std::string> argv = ToArgv(args);
+    absl::StatusOr<WorkerArgs> parsed = ParseWorkerArgs(argv);
+    ASSERT_THAT(parsed, IsOk()) << argv[0];
+    EXPECT_EQ(*parsed, args) << argv[0];
+  }
+}
+
+TEST(WorkerArgsTest, WritesWhatTheWorkerHasAlwaysBeenGiven) {
+  EXPECT_EQ(ToArgv(Full()),
+            (std::vector<std::string>{
+                "--id=2147483647", "--parent=7", "--parent_endpoint=tcp://127.0.0.1:5001",
+                "--heartbeat_ms=250", "--ancestors=3@tcp://127.0.0.1:5000,-1@tcp://127.0.0.1:4999",
+                "--controller_pid=4242", "--transport=tcp", "--ipc_dir=/tmp/arbor-y", "--verbose",
+                "--orphans=exit", "--adopt_timeout_ms=3"}));
+  // No ancestors (under the controller, or --orphans=exit), no ipc dir, quiet.
+  EXPECT_EQ(ToArgv(Minimal()),
+            (std::vector<std::string>{"--id=0", "--parent=-1",
+                                      "--parent_endpoint=ipc:///tmp/arbor-x/controller",
+                                      "--heartbeat_ms=0", "--controller_pid=0", "--transport=ipc",
+                                      "--orphans=adopt", "--adopt_timeout_ms=1000"}));
+}
+
+TEST(WorkerArgsTest, ParsesTheLenientForms) {
+  absl::StatusOr<WorkerArgs> parsed =
+      ParseWorkerArgs({"-id=5", "--parent_endpoint=ipc:///a", "--verbose=false", "--id=6"});
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(parsed->id, 6);  // the last one counts
+  EXPECT_FALSE(parsed->verbose);
+  EXPECT_EQ(parsed->parent, kControllerId);
+  EXPECT_EQ(parsed->adopt_timeout, absl::Seconds(1));
+  EXPECT_TRUE(parsed->adopt_orphans);
+  EXPECT_TRUE(parsed->ancestors.empty());
+}
+
+TEST(WorkerArgsTest, RejectsBadInput) {
+  const std::string kId = "--id=1";
+  const std::string kEndpoint = "--parent_endpoint=ipc:///a";
+  struct Case {
+    std::vector<std::string> argv;
+    std::string says;  // part of the message
+  };
+  const Case kCases[] = {
+      {{}, "missing --id"},
+      {{kId}, "missing --parent_endpoint"},
+      {{kId, "--parent_endpoint="}, "missing --parent_endpoint"},
+      {{kEndpoint}, "missing --id"},
+      {{kId, kEndpoint, "--colour=red"}, "unknown flag '--colour=red'"},
+      {{kId, kEndpoint, "--"}, "unknown flag"},
+      {{kId, kEndpoint, "--=3"}, "unknown flag"},
+      {{kId, kEndpoint, "extra"}, "unexpected argument 'extra'"},
+      {{"--id=x1", kEndpoint}, "bad value 'x1' for --id"},
+      {{"--id=", kEndpoint}, "bad value '' for --id"},
+      {{"--id", kEndpoint}, "missing value for --id"},
+      {{"--id=-1", kEndpoint}, "--id"},
+      {{"--id=2147483648", kEndpoint}, "--id"},
+      {{kId, kEndpoint, "--parent=-2"}, "--parent"},
+      {{kId, kEndpoint, "--parent=1.5"}, "--parent"},
+      {{kId, kEndpoint, "--transport=udp"}, "bad value 'udp' for --transport"},
+      {{kId, kEndpoint, "--orphans=keep"}, "bad value 'keep' for --orphans"},
+      {{kId, kEndpoint, "--adopt_timeout_ms=0"}, "--adopt_timeout_ms"},
+      {{kId, kEndpoint, "--adopt_timeout_ms=soon"}, "--adopt_timeout_ms"},
+      {{kId, kEndpoint, "--heartbeat_ms=1s"}, "--heartbeat_ms"},
+      {{kId, kEndpoint, "--controller_pid=-5"}, "--controller_pid"},
+      {{kId, kEndpoint, "--controller_pid=99999999999"}, "--controller_pid"},
+      {{kId, kEndpoint, "--verbose=maybe"}, "--verbose"},
+      {{kId, kEndpoint, "--ancestors=4@ipc://a"}, "--ancestors"},  // no controller
+      {{kId, kEndpoint, "--ancestors=-1@a,4@b"}, "--ancestors"},
+  };
+  for (const Case& c : kCases) {
+    absl::StatusOr<WorkerArgs> parsed = ParseWorkerArgs(c.argv);
+    std::string line;
+    for (const std::string& a : c.argv) line += a + " ";
+    EXPECT_THAT(parsed, StatusIs(absl::StatusCode::kInvalidArgument)) << line;
+    EXPECT_NE(parsed.status().message().find(c.says), std::string::npos)
+        << line << "-> " << parsed.status().message();
+  }
+}
+
+TEST(WorkerArgsTest, UsageNamesEveryFlag) {
+  std::string usage = WorkerUsage();
+  for (const std::string& arg : ToArgv(Full())) {
+    std::string name = arg.substr(0, arg.find('='));
+    EXPECT_NE(usage.find("  " + name + "  "), std::string::npos) << name;
+  }
+}
+
+}  // namespace
+}  // namespace arbor::launch
