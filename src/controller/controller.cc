@@ -53,23 +53,22 @@ absl::Status Controller::Setup() {
   if (::access(worker_path.c_str(), X_OK) != 0) {
     return absl::FailedPreconditionError(absl::StrCat("cannot run ", worker_path));
   }
-  std::vector<std::string> common = {absl::StrCat("--controller_pid=", getpid())};
+  // What every worker is given; SpawnWorker adds its own id, parent and ancestors.
+  worker_args_.controller_pid = getpid();
+  worker_args_.transport = options_.transport;
   std::string bind;
   if (options_.transport == transport::Transport::kIpc) {
     ASSIGN_OR_RETURN(transport::IpcDirectory dir, transport::IpcDirectory::Create());
     ipc_dir_.emplace(std::move(dir));
     bind = absl::StrCat("ipc://", ipc_dir_->path(), "/controller");
-    common.push_back("--transport=ipc");
-    common.push_back(absl::StrCat("--ipc_dir=", ipc_dir_->path()));
+    worker_args_.ipc_dir = ipc_dir_->path();
   } else {
     bind = "tcp://127.0.0.1:*";
-    common.push_back("--transport=tcp");
   }
-  if (options_.verbose) common.push_back("--verbose");
-  common.push_back(options_.adopt_orphans ? "--orphans=adopt" : "--orphans=exit");
-  common.push_back(
-      absl::StrCat("--adopt_timeout_ms=", absl::ToInt64Milliseconds(options_.adopt_timeout)));
-  workers_ = std::make_unique<process::WorkerPool>(worker_path, std::move(common));
+  worker_args_.verbose = options_.verbose;
+  worker_args_.adopt_orphans = options_.adopt_orphans;
+  worker_args_.adopt_timeout = options_.adopt_timeout;
+  workers_ = std::make_unique<process::WorkerPool>(worker_path);
 
   ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
   children_.emplace(std::move(router));

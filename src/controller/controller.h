@@ -29,6 +29,7 @@
 #include "link/sender.h"
 #include "wire/lineage.h"
 #include "wire/scratch.h"
+#include "launch/worker_args.h"
 #include "process/signals.h"
 #include "process/worker_pool.h"
 #include "wire/calls.h"
@@ -132,6 +133,7 @@ class Controller : public api::Operations {
   std::optional<transport::Socket> children_;
   std::string endpoint_;
   std::unique_ptr<process::WorkerPool> workers_;
+  launch::WorkerArgs worker_args_;  // what every worker is given (Setup)
 
   tree::Topology topology_;
   wire::PendingCalls pending_;

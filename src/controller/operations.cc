@@ -88,10 +88,13 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::Crea
     done(absl::UnavailableError("parent is unavailable"));
     return;
   }
-  std::string ancestors =
-      options_.adopt_orphans ? wire::FormatAncestors(AncestorsBeyond(parent)) : "";
-  absl::StatusOr<pid_t> pid =
-      workers_->Spawn({id, parent, EndpointOf(parent), heartbeat_ms_, std::move(ancestors)});
+  launch::WorkerArgs args = worker_args_;
+  args.id = id;
+  args.parent = parent;
+  args.parent_endpoint = EndpointOf(parent);
+  args.heartbeat = absl::Milliseconds(heartbeat_ms_);
+  if (options_.adopt_orphans) args.ancestors = AncestorsBeyond(parent);
+  absl::StatusOr<pid_t> pid = workers_->Spawn(launch::ToArgv(args));
   if (!pid.ok()) {
     topology_.AbortCreate(id);
     done(absl::InternalError(pid.status().message()));

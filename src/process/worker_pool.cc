@@ -5,21 +5,13 @@
 
 #include <optional>
 
-#include "absl/strings/str_cat.h"
 #include "process/proc_stat.h"
 
 namespace arbor::process {
 
-absl::StatusOr<pid_t> WorkerPool::Spawn(const SpawnRequest& request) {
-  std::vector<std::string> argv = {
-      worker_path_,
-      absl::StrCat("--id=", request.id),
-      absl::StrCat("--parent=", request.parent),
-      absl::StrCat("--parent_endpoint=", request.parent_endpoint),
-      absl::StrCat("--heartbeat_ms=", request.heartbeat_ms),
-  };
-  if (!request.ancestors.empty()) argv.push_back(absl::StrCat("--ancestors=", request.ancestors));
-  argv.insert(argv.end(), common_args_.begin(), common_args_.end());
+absl::StatusOr<pid_t> WorkerPool::Spawn(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {worker_path_};
+  argv.insert(argv.end(), args.begin(), args.end());
   absl::StatusOr<Child> child = Child::Spawn(worker_path_, argv, group_);
   if (!child.ok() && group_ != 0) {
     // Every member of our group is gone (setpgid fails): start a new one.

@@ -1,4 +1,4 @@
-// The controller's worker processes: spawns `arbor-worker` with its arguments,
+// The controller's worker processes: spawns `arbor-worker` with the arguments given,
 // keeps every one in one process group, reaps them on SIGCHLD, kills what is
 // left at shutdown. Every worker is the controller's own child.
 #ifndef ARBOR_PROCESS_WORKER_POOL_H_
@@ -11,26 +11,17 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "common/ids.h"
 #include "process/child.h"
 
 namespace arbor::process {
 
-struct SpawnRequest {
-  NodeId id;
-  NodeId parent;
-  std::string parent_endpoint;
-  int64_t heartbeat_ms;
-  std::string ancestors;  // --ancestors (wire/lineage.h); empty under the controller
-};
-
 class WorkerPool {
  public:
-  // `common_args` go to every worker after its own (transport, ipc dir, ...).
-  WorkerPool(std::string worker_path, std::vector<std::string> common_args)
-      : worker_path_(std::move(worker_path)), common_args_(std::move(common_args)) {}
+  explicit WorkerPool(std::string worker_path) : worker_path_(std::move(worker_path)) {}
 
-  absl::StatusOr<pid_t> Spawn(const SpawnRequest& request);
+  // Starts `worker_path` with `args` after the program name (launch/worker_args.h
+  // builds them), in the pool's process group. The status of a failed spawn.
+  absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args);
 
   struct Exit {
     pid_t pid;
@@ -51,7 +42,6 @@ class WorkerPool {
 
  private:
   std::string worker_path_;
-  std::vector<std::string> common_args_;
   struct Member {
     Child child;
     pid_t group;
