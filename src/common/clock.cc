@@ -10,6 +10,20 @@ absl::Time MonoNow() {
   return absl::UnixEpoch() + absl::Seconds(ts.tv_sec) + absl::Nanoseconds(ts.tv_nsec);
 }
 
+namespace {
+
+class Monotonic final : public Clock {
+ public:
+  constexpr Monotonic() = default;
+  absl::Time Now() const override { return MonoNow(); }
+};
+
+constinit const Monotonic kMonotonic;
+
+}  // namespace
+
+const Clock& MonotonicClock() { return kMonotonic; }
+
 uint64_t ToMonoMicros(absl::Time t) {
   return static_cast<uint64_t>(absl::ToInt64Microseconds(t - absl::UnixEpoch()));
 }

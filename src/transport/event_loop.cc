@@ -2,8 +2,6 @@
 
 #include <cerrno>
 
-#include "common/clock.h"
-
 namespace arbor::transport {
 
 void EventLoop::AddSocket(Socket& socket, Callback on_readable) {
@@ -42,7 +40,7 @@ EventLoop::TimerId EventLoop::ScheduleAt(absl::Time when, absl::AnyInvocable<voi
 
 EventLoop::TimerId EventLoop::ScheduleAfter(absl::Duration delay,
                                             absl::AnyInvocable<void()> callback) {
-  return ScheduleAt(MonoNow() + delay, std::move(callback));
+  return ScheduleAt(clock_->Now() + delay, std::move(callback));
 }
 
 void EventLoop::Cancel(TimerId id) {
@@ -65,7 +63,7 @@ void EventLoop::RunDueTimers() {
 
 void EventLoop::Run() {
   running_ = true;
-  now_ = MonoNow();
+  now_ = clock_->Now();
   std::vector<zmq_pollitem_t> items;
   std::vector<std::shared_ptr<Source>> polled;
   while (running_) {
@@ -79,12 +77,12 @@ void EventLoop::Run() {
     }
     long timeout_ms = -1;
     if (!timers_.empty()) {
-      absl::Duration wait = timers_.begin()->first.first - MonoNow();
+      absl::Duration wait = timers_.begin()->first.first - clock_->Now();
       // Round up so a timer due in under a millisecond does not spin.
       timeout_ms = wait <= absl::ZeroDuration() ? 0 : absl::ToInt64Milliseconds(wait) + 1;
     }
     int ready = zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms);
-    now_ = MonoNow();
+    now_ = clock_->Now();
     if (ready < 0 && zmq_errno() != EINTR) return;  // context terminated
     for (size_t i = 0; ready > 0 && i < items.size() && running_; ++i) {
       // A hung-up pipe (POLLHUP) shows as ZMQ_POLLERR only: its reader must run to

@@ -1,5 +1,6 @@
 // One single-threaded event loop per process: sockets and fds with callbacks,
 // timers, and a poll whose timeout is the nearest timer. No sleeps, no ticks.
+// Its time comes from one injected clock (tests pass a fake one).
 #ifndef ARBOR_TRANSPORT_EVENT_LOOP_H_
 #define ARBOR_TRANSPORT_EVENT_LOOP_H_
 
@@ -13,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
+#include "common/clock.h"
 #include "transport/socket.h"
 
 namespace arbor::transport {
@@ -22,7 +24,9 @@ class EventLoop {
   using TimerId = uint64_t;
   using Callback = std::function<void()>;
 
-  EventLoop() = default;
+  // Timers, the poll timeout and now() all read `clock`, which must outlive
+  // the loop.
+  explicit EventLoop(const Clock& clock = MonotonicClock()) : clock_(&clock) {}
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
@@ -34,8 +38,11 @@ class EventLoop {
   void AddFd(int fd, Callback on_readable);
   void RemoveFd(int fd);
 
-  // Runs `callback` once at `when` (monotonic time). Returns an id for Cancel.
+  // Runs `callback` once at `when` (the clock's time), after the turn's input
+  // and after the timers due earlier (or as early, scheduled before it); one
+  // already due runs in the current or next turn. Returns an id for Cancel.
   TimerId ScheduleAt(absl::Time when, absl::AnyInvocable<void()> callback);
+  // ScheduleAt(ReadClock() + delay).
   TimerId ScheduleAfter(absl::Duration delay, absl::AnyInvocable<void()> callback);
   // Cancelling a timer that already ran or was cancelled is a no-op.
   void Cancel(TimerId id);
@@ -50,8 +57,13 @@ class EventLoop {
   void AddBeforeWait(Callback hook) { before_wait_.push_back(std::move(hook)); }
   bool stopped() const { return !running_; }
 
-  // Monotonic time of the latest wake-up (cheap; handlers use it as "now").
+  // The clock at the latest wake-up (cheap; handlers use it as "now"): read
+  // once per turn, when the poll returns.
   absl::Time now() const { return now_; }
+  // The clock read now, for the few places that need the current instant
+  // rather than the turn's: deadlines stamped on what is sent, and a handler
+  // that a SIGSTOP may have frozen midway.
+  absl::Time ReadClock() const { return clock_->Now(); }
 
  private:
   struct Source {
@@ -64,6 +76,7 @@ class EventLoop {
   void Remove(void* socket, int fd);
   void RunDueTimers();
 
+  const Clock* clock_;
   std::vector<std::shared_ptr<Source>> sources_;
   std::vector<Callback> before_wait_;
   std::map<std::pair<absl::Time, TimerId>, absl::AnyInvocable<void()>> timers_;
