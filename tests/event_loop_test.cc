@@ -1,4 +1,4 @@
-// transport/event_loop.h: timers on an injected clock.
+// transport/event_loop.h: timers on an injected clock, and the poll set.
 #include "transport/event_loop.h"
 
 #include <unistd.h>
@@ -93,6 +93,66 @@ TEST(EventLoopTest, TimersRunInTimeOrderAndCancelledOnesNever) {
   clock.Set(kT + absl::Seconds(10));
   loop.Run();
   EXPECT_EQ(ran, (std::vector<std::string>{"b", "d", "f", "a"}));
+}
+
+TEST(EventLoopTest, SourcesAddedOrRemovedInACallbackTakeEffectNextTurn) {
+  EventLoop loop;
+  ReadablePipe a, b, c;
+  std::vector<std::string> calls;
+  int turn = 0;
+  loop.AddFd(a.fd(), [&] {
+    ++turn;
+    calls.push_back(absl::StrCat("a", turn));
+    if (turn == 1) {
+      loop.RemoveFd(b.fd());  // ready this turn too, yet never called
+      loop.AddFd(c.fd(), [&] { calls.push_back(absl::StrCat("c", turn)); });
+    }
+    if (turn == 5) loop.Stop();
+  });
+  loop.AddFd(b.fd(), [&] { calls.push_back("b"); });
+  loop.Run();
+  EXPECT_EQ(calls, (std::vector<std::string>{"a1", "a2", "c2", "a3", "c3", "a4", "c4", "a5"}));
+  // Built for the first turn and after the change; the turns since reused it.
+  EXPECT_EQ(loop.poll_set_builds(), 2u);
+}
+
+TEST(EventLoopTest, ASourceReplacedInItsOwnCallbackRunsTheNewOne) {
+  EventLoop loop;
+  ReadablePipe a, other;
+  std::vector<std::string> calls;
+  loop.AddFd(a.fd(), [&] {
+    calls.push_back("old");
+    loop.RemoveFd(a.fd());
+    loop.AddFd(a.fd(), [&] {
+      calls.push_back("new");
+      loop.Stop();
+    });
+  });
+  loop.AddFd(other.fd(), [&] {
+    calls.push_back("other");
+    loop.RemoveFd(other.fd());
+  });
+  loop.Run();
+  EXPECT_EQ(calls, (std::vector<std::string>{"old", "other", "new"}));
+  EXPECT_EQ(loop.poll_set_builds(), 2u);
+}
+
+TEST(EventLoopTest, WhatABeforeWaitHookAddsIsPolledThatTurn) {
+  EventLoop loop;
+  ReadablePipe a;
+  bool added = false;
+  int calls = 0;
+  loop.AddBeforeWait([&] {
+    if (added) return;
+    added = true;
+    loop.AddFd(a.fd(), [&] {
+      ++calls;
+      loop.Stop();
+    });
+  });
+  loop.Run();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(loop.poll_set_builds(), 1u);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@ void EventLoop::AddSocket(Socket& socket, Callback on_readable) {
   source->socket = socket.ref().handle();
   source->on_readable = std::move(on_readable);
   sources_.push_back(std::move(source));
+  sources_changed_ = true;
 }
 
 void EventLoop::AddFd(int fd, Callback on_readable) {
@@ -16,6 +17,7 @@ void EventLoop::AddFd(int fd, Callback on_readable) {
   source->fd = fd;
   source->on_readable = std::move(on_readable);
   sources_.push_back(std::move(source));
+  sources_changed_ = true;
 }
 
 void EventLoop::RemoveSocket(Socket& socket) { Remove(socket.ref().handle(), -1); }
@@ -24,8 +26,9 @@ void EventLoop::RemoveFd(int fd) { Remove(nullptr, fd); }
 void EventLoop::Remove(void* socket, int fd) {
   for (auto it = sources_.begin(); it != sources_.end(); ++it) {
     if ((*it)->socket == socket && (socket != nullptr || (*it)->fd == fd)) {
-      (*it)->removed = true;  // a running dispatch may still hold it
+      (*it)->removed = true;  // this turn's poll set may still hold it
       sources_.erase(it);
+      sources_changed_ = true;
       return;
     }
   }
@@ -50,6 +53,18 @@ void EventLoop::Cancel(TimerId id) {
   timer_times_.erase(it);
 }
 
+void EventLoop::UpdatePollSet() {
+  if (!sources_changed_) return;
+  items_.clear();
+  polled_.clear();
+  for (const auto& source : sources_) {
+    items_.push_back({source->socket, source->fd, ZMQ_POLLIN, 0});
+    polled_.push_back(source);
+  }
+  sources_changed_ = false;
+  ++poll_set_builds_;
+}
+
 void EventLoop::RunDueTimers() {
   while (!timers_.empty() && running_) {
     auto first = timers_.begin();
@@ -64,32 +79,28 @@ void EventLoop::RunDueTimers() {
 void EventLoop::Run() {
   running_ = true;
   now_ = clock_->Now();
-  std::vector<zmq_pollitem_t> items;
-  std::vector<std::shared_ptr<Source>> polled;
   while (running_) {
     for (Callback& hook : before_wait_) hook();
     if (!running_) break;
-    items.clear();
-    polled.clear();
-    for (const auto& source : sources_) {
-      items.push_back({source->socket, source->fd, ZMQ_POLLIN, 0});
-      polled.push_back(source);
-    }
+    UpdatePollSet();  // after the hooks: what they add is polled this turn
     long timeout_ms = -1;
     if (!timers_.empty()) {
       absl::Duration wait = timers_.begin()->first.first - clock_->Now();
       // Round up so a timer due in under a millisecond does not spin.
       timeout_ms = wait <= absl::ZeroDuration() ? 0 : absl::ToInt64Milliseconds(wait) + 1;
     }
-    int ready = zmq_poll(items.data(), static_cast<int>(items.size()), timeout_ms);
+    // zmq_poll sets every item's revents, so the set is reused as it is.
+    int ready = zmq_poll(items_.data(), static_cast<int>(items_.size()), timeout_ms);
     now_ = clock_->Now();
     if (ready < 0 && zmq_errno() != EINTR) return;  // context terminated
-    for (size_t i = 0; ready > 0 && i < items.size() && running_; ++i) {
+    // Callbacks may add and remove sources: that changes sources_, never
+    // items_ or polled_ before the next turn.
+    for (size_t i = 0; ready > 0 && i < items_.size() && running_; ++i) {
       // A hung-up pipe (POLLHUP) shows as ZMQ_POLLERR only: its reader must run to
       // see EOF, or poll would return at once forever.
-      if ((items[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) == 0) continue;
-      std::shared_ptr<Source> source = polled[i];
-      if (!source->removed) source->on_readable();
+      if ((items_[i].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) == 0) continue;
+      Source& source = *polled_[i];
+      if (!source.removed) source.on_readable();
     }
     // Input first, then timers: a process that was frozen reads what queued up
     // before it judges anyone silent.

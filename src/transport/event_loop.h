@@ -31,7 +31,9 @@ class EventLoop {
   EventLoop& operator=(const EventLoop&) = delete;
 
   // Calls `on_readable` while `socket` has input. The socket must stay alive until
-  // RemoveSocket; removing it from inside its own callback is allowed.
+  // RemoveSocket; removing it from inside its own callback is allowed. A source
+  // added during a turn is polled from the next turn on; one removed during a
+  // turn is not called again, even when it was ready in that turn.
   void AddSocket(Socket& socket, Callback on_readable);
   void RemoveSocket(Socket& socket);
   // Same for a raw file descriptor (stdin, signalfd).
@@ -65,6 +67,10 @@ class EventLoop {
   // that a SIGSTOP may have frozen midway.
   absl::Time ReadClock() const { return clock_->Now(); }
 
+  // How many times the poll set has been built: once, then once per turn that
+  // follows a change of sources (for tests).
+  uint64_t poll_set_builds() const { return poll_set_builds_; }
+
  private:
   struct Source {
     void* socket = nullptr;  // zmq socket handle, or nullptr for an fd
@@ -74,10 +80,19 @@ class EventLoop {
   };
 
   void Remove(void* socket, int fd);
+  // Rebuilds the poll set from sources_ when it changed since the last build.
+  void UpdatePollSet();
   void RunDueTimers();
 
   const Clock* clock_;
   std::vector<std::shared_ptr<Source>> sources_;
+  // What the poll watches, in sources_' order as of the last build: items_[i]
+  // is polled_[i]'s. polled_ keeps a source removed since then alive (and
+  // marked removed) until the next build.
+  std::vector<zmq_pollitem_t> items_;
+  std::vector<std::shared_ptr<Source>> polled_;
+  bool sources_changed_ = true;
+  uint64_t poll_set_builds_ = 0;
   std::vector<Callback> before_wait_;
   std::map<std::pair<absl::Time, TimerId>, absl::AnyInvocable<void()>> timers_;
   absl::flat_hash_map<TimerId, absl::Time> timer_times_;
