@@ -245,7 +245,7 @@ void Channel::SendStrayUnwatch(WatchId id) {
   call.request.set_budget_ms(
       static_cast<uint32_t>(absl::ToInt64Milliseconds(kStrayUnwatchTimeout)));
   call.request.mutable_unwatch_request()->set_watch_id(id);
-  call.deadline = MonoNow() + kStrayUnwatchTimeout;
+  call.deadline = loop_.ReadClock() + kStrayUnwatchTimeout;
   call.on_reply = [](wire::Outcome) {};
   Send(std::move(call));
 }

@@ -404,7 +404,7 @@ void Controller::BeginShutdown() {
     loop_.Stop();
     return;
   }
-  loop_.ScheduleAt(MonoNow() + options_.shutdown_grace, [this] {
+  loop_.ScheduleAfter(options_.shutdown_grace, [this] {
     log_.Debug("%d workers still running: SIGKILL", workers_->live());
     workers_->KillAll();
   });

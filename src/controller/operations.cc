@@ -30,8 +30,8 @@ void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout,
                         api::Done<api::CreateResult> done) {
   // A caller's budget covers the whole create: asking the parent, then Hello.
   absl::Time deadline = timeout > absl::ZeroDuration()
-                            ? MonoNow() + timeout
-                            : MonoNow() + options_.request_timeout + options_.hello_timeout;
+                            ? loop_.ReadClock() + timeout
+                            : loop_.ReadClock() + options_.request_timeout + options_.hello_timeout;
   absl::Status allowed = topology_.CheckCreate(id, parent);
   if (!allowed.ok()) {
     done(allowed);
@@ -102,7 +102,7 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::Crea
   }
   pid_t spawned = *pid;
   CallId hello = pending_.Add(
-      std::min(deadline, MonoNow() + options_.hello_timeout), id,
+      std::min(deadline, loop_.ReadClock() + options_.hello_timeout), id,
       [this, id, spawned, done = std::move(done)](wire::Outcome hello) mutable {
         if (hello.ok() && !hello->has_hello()) hello = absl::InternalError("unexpected reply");
         if (hello.ok()) {
@@ -228,7 +228,7 @@ void Controller::ExpectReattach(NodeId id) {
     return;
   }
   CallId hello = pending_.Add(
-      MonoNow() + options_.hello_timeout, id, [this, id](wire::Outcome hello) {
+      loop_.ReadClock() + options_.hello_timeout, id, [this, id](wire::Outcome hello) {
         topology_.EndReattach(id);
         // A frozen child re-attaches when it wakes; until then its requests time out.
         if (!hello.ok()) log_.Debug("node %d did not re-attach: %s", id, hello.status().ToString());

@@ -29,7 +29,7 @@ absl::Status Controller::SendDown(NodeId target, CallId call, v1::Envelope& enve
   envelope.set_target(target);
   envelope.clear_route();
   for (size_t i = 1; i < route.size(); ++i) envelope.add_route(route[i]);
-  wire::StampDeadline(envelope, deadline, MonoNow());
+  wire::StampDeadline(envelope, deadline, loop_.ReadClock());
   ++stats_.sent;
   // Batched with the other calls to this root this turn: a failed send fails
   // each of them (OnRootSendFailed).
@@ -67,7 +67,7 @@ void Controller::Call(NodeId target, v1::Envelope& request, absl::Duration timeo
         "over ", options_.max_node_in_flight, " calls in flight to node ", target)));
     return;
   }
-  absl::Time deadline = MonoNow() + timeout;
+  absl::Time deadline = loop_.ReadClock() + timeout;
   CallId id = pending_.Add(deadline, target, std::move(callback));
   request.set_correlation_id(id);
   absl::Status sent = SendDown(target, id, request, deadline);

@@ -138,7 +138,7 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
   }
   // The clock read now, not at the loop's wake-up: a SIGSTOP can land in the
   // middle of a batch, and what queued meanwhile is read in the same batch.
-  absl::Time now = MonoNow();
+  absl::Time now = loop_.ReadClock();
   absl::Time deadline = wire::LocalDeadline(envelope, now);
   if (envelope.correlation_id() == 0) {
     CountDropped("request without correlation id");
@@ -164,7 +164,7 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
 void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
   NodeId next = request.route(0);
   request.mutable_route()->erase(request.mutable_route()->begin());
-  wire::StampDeadline(request, deadline, MonoNow());
+  wire::StampDeadline(request, deadline, loop_.ReadClock());
   wire::EncodeTo(request, send_buffer_);
   // Batched with the other requests for `next` this turn; a failed send
   // answers each of them (OnDownSendFailed).
@@ -342,7 +342,7 @@ void Worker::ApplyHeartbeat(absl::Duration interval) {
     loop_.Cancel(*heartbeat_timer_);
     heartbeat_timer_.reset();
   }
-  absl::Time now = MonoNow();
+  absl::Time now = loop_.ReadClock();
   detector_.SetInterval(interval, now);
   if (interval > absl::ZeroDuration()) {
     heartbeat_timer_ = loop_.ScheduleAt(now + interval, [this] { OnHeartbeatTimer(); });
