@@ -63,7 +63,8 @@ constexpr Flag kFlags[] = {
      }},
     {"ancestors", "beyond the parent, nearest first: ID@ENDPOINT,...,-1@CONTROLLER_ENDPOINT",
      [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
-       absl::StatusOr<std::vector<wire::Ancestor>> chain = wire::ParseAncestors(std::string_view(value.data(), value.size()));
+       absl::StatusOr<std::vector<wire::Ancestor>> chain =
+           wire::ParseAncestors(std::string_view(value.data(), value.size()));
        if (!chain.ok()) return Bad(name, value, chain.status().message());
        args.ancestors = *std::move(chain);
        return absl::OkStatus();
