@@ -1,4 +1,4 @@
-// The command line of the real `arbor`, row by row of DESIGN §4: each test types
+// The command line of the real `arbor`, row by row of README "The command line": each test types
 // into a running controller and reads its exact answers.
 #include <signal.h>
 

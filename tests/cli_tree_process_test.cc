@@ -1,4 +1,4 @@
-// `tree` and `remove` of the real `arbor` (DESIGN §4): the exact tree format,
+// `tree` and `remove` of the real `arbor` (README, "The command line"): the exact tree format,
 // and children that move to their grandparent with their data.
 #include <signal.h>
 

@@ -1,5 +1,5 @@
 // cli/command: one input line -> a command, nothing, or the exact error line
-// (DESIGN §4, grammar). Every case is one row: the input and what it must give.
+// (README "The command line", grammar). Every case is one row: the input and what it must give.
 #include "cli/command.h"
 
 #include <optional>

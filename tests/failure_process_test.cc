@@ -1,5 +1,5 @@
-// kill -9 against the real `arbor` (DESIGN §5): of a leaf, of a middle node, of
-// the controller; the sample session of DESIGN §4; signals to the controller.
+// kill -9 against the real `arbor` (README, "How it works"): of a leaf, of a middle node, of
+// the controller; the sample session of README "The command line"; signals to the controller.
 #include <signal.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// cli/format: (command, result) -> the exact answer line of DESIGN §4.
+// cli/format: (command, result) -> the exact answer line of README "The command line".
 #include "cli/format.h"
 
 #include <cstdint>

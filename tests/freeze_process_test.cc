@@ -1,4 +1,4 @@
-// SIGSTOP / SIGCONT against the real `arbor` (DESIGN §5): a frozen node is
+// SIGSTOP / SIGCONT against the real `arbor` (README, "How it works"): a frozen node is
 // reported by the heartbeat, never delays other nodes, never applies late work.
 #include <signal.h>
 

@@ -2,13 +2,13 @@
 // id, for a root and for a node at depth 2, against the real `arbor` through the
 // C++ client. Each new incarnation is reachable at once with an empty
 // dictionary, never receives its predecessor's traffic, and no answer of an old
-// incarnation is ever taken for the answer to a new request (DESIGN §2
-// correlation ids "never reused", §3 "each call resolves exactly once", §4 "create
-// over a node known dead spawns a fresh one").
+// incarnation is ever taken for the answer to a new request (README "How it works": correlation
+// ids are never reused, each call resolves exactly once, and a create over a
+// node known dead spawns a fresh one).
 //
 // Every cycle leaves calls in flight to the incarnation it kills (half of the
 // cycles freeze it first, so none of them can be answered by it) and checks that
-// each resolves exactly once: UNAVAILABLE (at once, DESIGN §5), or OK with the
+// each resolves exactly once: UNAVAILABLE (at once: README "How it works"), or OK with the
 // predecessor's own value when it answered before it died — never OK with
 // anything of the new incarnation. Nothing sleeps: every wait is on a future, a
 // watch event or a pidfd, with a deadline.
@@ -101,7 +101,7 @@ void ExpectPredecessorOutcome(const Calls::Record& r) {
   SCOPED_TRACE(r.what);
   EXPECT_EQ(r.times, 1) << "resolved " << r.times << " times";
   if (!r.result.ok()) {
-    // DESIGN §5: requests to a dead node answer "unavailable" at once, from
+    // README: requests to a dead node answer "unavailable" at once, from
     // SIGCHLD; DEADLINE_EXCEEDED (the call's 3 s) would mean the controller
     // kept waiting for a process it knew to be gone.
     EXPECT_THAT(r.result, StatusIs(Code::kUnavailable));
@@ -181,7 +181,7 @@ void KillAndRecreate(ClientController& controller, Client& client, EventLog& eve
     } else {
       ASSERT_TRUE(events.WaitForPid(id, EventKind::kLost, pid)) << "no LOST event";
       auto creating = client.Create(id, parent);
-      // Names the node being created: waits for that creation (DESIGN §4).
+      // Names the node being created: waits for that creation (README, "The command line").
       while_creating = client.Exec(id, "k");
       created = Get(std::move(creating));
     }

@@ -291,7 +291,7 @@ TEST(SessionProcessTest, FlagsBehaveAsUsersExpect) {
     EXPECT_NE(*status, 0) << flag;
     EXPECT_FALSE(arbor.Stderr().empty()) << flag << ": says why on stderr";
   }
-  // Dashes, as DESIGN spells them, and the underscore spelling too.
+  // Dashes, as README spells them, and the underscore spelling too.
   for (const char* flag : {"--timeout-ms=700", "--timeout_ms=700"}) {
     ArborProcess arbor({flag, "--hello-timeout-ms=3000"});
     pid_t pid = 0;

@@ -3,17 +3,12 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
-#include "common/clock.h"
 #include "common/status_macros.h"
-#include "wire/lineage.h"
 #include "process/child.h"
-#include "wire/codec.h"
-#include "wire/deadline.h"
 
 namespace arbor::controller {
 
@@ -28,77 +23,30 @@ absl::StatusOr<std::unique_ptr<Controller>> Controller::Start(const ControllerOp
 }
 
 Controller::Controller(const ControllerOptions& options, process::SignalFd signals)
-    : options_(options),
-      log_("[arbor] ", options.verbose),
-      signals_(std::move(signals)),
-      roots_([this](NodeId root,
-                    std::string_view frame) { return link::SendRouted(*children_, root, frame); },
-             [this](NodeId root, absl::Span<const link::Tag> calls, const absl::Status& why) {
-               OnRootSendFailed(root, calls, why);
-             }) {}
+    : options_(options), log_("[arbor] ", options.verbose), signals_(std::move(signals)) {}
 
 Controller::~Controller() {
-  // Whatever path led here, no worker outlives us (each handle kills and reaps).
+  // Whatever path led here, no worker outlives us (the core kills and reaps).
   clients_.reset();
-  workers_.reset();
-  if (children_) children_->SetLinger(0);
+  session_.reset();
+  core_.reset();
 }
 
 absl::Status Controller::Setup() {
-  std::string worker_path = options_.worker_path;
-  if (worker_path.empty()) {
-    ASSIGN_OR_RETURN(std::string dir, process::SelfDirectory());
-    worker_path = dir + "/arbor-worker";
-  }
-  if (::access(worker_path.c_str(), X_OK) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat("cannot run ", worker_path));
-  }
-  // What every worker is given; SpawnWorker adds its own id, parent and ancestors.
-  worker_args_.controller_pid = getpid();
-  worker_args_.transport = options_.transport;
-  std::string bind;
-  if (options_.transport == transport::Transport::kIpc) {
-    ASSIGN_OR_RETURN(transport::IpcDirectory dir, transport::IpcDirectory::Create());
-    ipc_dir_.emplace(std::move(dir));
-    bind = absl::StrCat("ipc://", ipc_dir_->path(), "/controller");
-    worker_args_.ipc_dir = ipc_dir_->path();
-  } else {
-    bind = "tcp://127.0.0.1:*";
-  }
-  worker_args_.verbose = options_.verbose;
-  worker_args_.adopt_orphans = options_.adopt_orphans;
-  worker_args_.adopt_timeout = options_.adopt_timeout;
-  workers_ = std::make_unique<process::WorkerPool>(worker_path);
-
-  ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
-  children_.emplace(std::move(router));
-  ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
-  if (options_.adopt_orphans && !wire::CanCarry(endpoint_)) {  // it travels in workers' --ancestors lists
-    return absl::FailedPreconditionError(
-        absl::StrCat("the endpoint ", endpoint_, " contains ','; set TMPDIR to a path without one"));
-  }
-  log_.Debug("children connect to %s", endpoint_);
-
+  ASSIGN_OR_RETURN(core_, Core::Start(options_, context_, loop_, [this] { Drive(); }));
+  // The command line watches the core's events first, then the clients.
   cli::SessionOptions cli;
   cli.max_in_flight = options_.max_in_flight;
   cli.max_line_bytes = options_.max_line_bytes;
   cli.sync = options_.sync;
   cli.prompt = options_.prompt;
   cli.read_input = !options_.no_stdin;
-  session_.emplace(cli, *this);
-
-  loop_.AddSocket(*children_, [this] {
-    OnChildrenReadable();
-    Drive();
-  });
+  session_.emplace(cli, *core_);
   loop_.AddFd(signals_.fd(), [this] {
     OnSignal();
     Drive();
   });
   if (!options_.listen.empty()) RETURN_IF_ERROR(StartClientEndpoint());
-  // The calls of one turn go out together; a failed send resolves its calls,
-  // whose answers may start more (Drive).
-  loop_.AddBeforeWait([this] { FlushRoots(); });
   UpdateStdinInterest();
   return absl::OkStatus();
 }
@@ -109,8 +57,8 @@ absl::Status Controller::StartClientEndpoint() {
   client_options.insecure = options_.insecure_listen;
   client_options.max_in_flight_per_client = options_.max_client_in_flight;
   client_options.sockets = options_.sockets;
-  ASSIGN_OR_RETURN(clients_, endpoint::ClientEndpoint::Start(client_options, context_, loop_, *this, log_,
-                                                   [this] { Drive(); }));
+  ASSIGN_OR_RETURN(clients_, endpoint::ClientEndpoint::Start(client_options, context_, loop_,
+                                                             *core_, log_, [this] { Drive(); }));
   log_.Warn("clients connect to %s", clients_->endpoint());
   if (!options_.endpoint_file.empty()) {
     std::string line = clients_->endpoint() + "\n";
@@ -133,7 +81,28 @@ int Controller::Run() {
   return 0;
 }
 
-// ---- after every event ----
+void Controller::OnSignal() {
+  for (int signal : signals_.ReadAll()) {
+    if (signal == SIGCHLD) {
+      core_->OnChildSignal();
+    } else if (signalled_) {
+      core_->KillAll();  // a second signal: no more grace
+    } else {
+      log_.Debug("signal %d: shutting down", signal);
+      signalled_ = true;
+      session_->Silence();
+      core_->BeginShutdown();
+    }
+  }
+}
+
+void Controller::Drive() {
+  core_->RunWaiting();
+  session_->ProcessLines();
+  if (session_->Finished() && core_->Accepting() && core_->Idle()) core_->BeginShutdown();
+  UpdateStdinInterest();
+  core_->ArmDeadlineTimer();
+}
 
 void Controller::UpdateStdinInterest() {
   bool want = session_->WantsInput();
@@ -147,267 +116,6 @@ void Controller::UpdateStdinInterest() {
     loop_.RemoveFd(STDIN_FILENO);
   }
   stdin_polled_ = want;
-}
-
-void Controller::Drive() {
-  queue_.Pump(loop_.now());
-  session_->ProcessLines();
-  UpdateStdinInterest();
-  ArmDeadlineTimer();
-  if (session_->Finished() && !shutting_down_ && queue_.empty()) BeginShutdown();
-}
-
-// ---- frames from the tree ----
-
-void Controller::OnChildrenReadable() {
-  // Bounded by envelopes, batched or not: the other sockets and the timers get
-  // their turn.
-  receiver_.Drain(
-      *children_, link::PeerShape::kRouter, options_.receive_batch,
-      [this](NodeId from, v1::Envelope& envelope, std::string_view) { OnEnvelope(from, envelope); },
-      [this](NodeId from, const absl::Status& why) {
-        ++stats_.dropped_frames;
-        log_.Debug("dropped a frame from node %d: %s", from, why.ToString());
-      },
-      [] { return false; });
-}
-
-void Controller::OnEnvelope(NodeId from, v1::Envelope& envelope) {
-  if (envelope.has_hello()) {  // before any beat: a (re-)created root starts fresh
-    OnHello(from, envelope);
-    return;
-  }
-  // Any frame from a child of ours shows its link alive.
-  if (std::optional<health::LinkChange> change = detector_.Beat(from, loop_.now())) {
-    ApplyLinks({*change});
-  }
-  switch (envelope.body_case()) {
-    case v1::Envelope::kHeartbeat:
-      return;
-    case v1::Envelope::kLinkState: {
-      const v1::LinkState& state = envelope.link_state();
-      const tree::Node* node = topology_.Find(state.id());
-      // Only the node's current parent speaks for its link.
-      if (node != nullptr && node->parent == state.reporter() && detector_.enabled()) {
-        ApplyLinks({{state.id(), state.up()}});
-      }
-      return;
-    }
-    case v1::Envelope::kFrameDropped:
-      stats_.dropped_frames += envelope.frame_dropped().count();
-      return;
-    case v1::Envelope::kCreateReply:
-    case v1::Envelope::kExecReply:
-    case v1::Envelope::kPingReply:
-    case v1::Envelope::kRemoveReply:
-    case v1::Envelope::kError:
-      OnReply(envelope);
-      return;
-    default:
-      ++stats_.dropped_frames;
-      return;
-  }
-}
-
-void Controller::OnReply(v1::Envelope& envelope) {
-  CallId id = envelope.correlation_id();
-  wire::Outcome result =
-      envelope.has_error()
-          ? wire::Outcome(absl::Status(static_cast<absl::StatusCode>(envelope.error().code()),
-                                      envelope.error().message()))
-          : wire::Outcome(envelope);
-  if (pending_.Resolve(id, std::move(result))) {
-    ++stats_.answered;
-  } else {
-    ++stats_.late_replies;
-  }
-}
-
-void Controller::OnHello(NodeId from, const v1::Envelope& envelope) {
-  const v1::Hello& hello = envelope.hello();
-  NodeId id = hello.id();
-  tree::HelloClaim claim{from, id, hello.parent(), static_cast<pid_t>(hello.pid()),
-                         hello.attempt()};
-  if (claim.parent == kControllerId && from != id) {  // a root speaks only for itself
-    ++stats_.dropped_frames;
-    return;
-  }
-  if (absl::Status taken = topology_.CheckHello(claim); !taken.ok()) {
-    log_.Debug("stale Hello from node %d (pid %d): %s", id, claim.pid, taken.message());
-    return;
-  }
-  if (claim.parent == kControllerId) {
-    detector_.Watch(id, loop_.now());
-    // It may have been spawned before the latest `heartbit`, or after shutdown began.
-    v1::Envelope config;
-    if (shutting_down_) {
-      config.mutable_shutdown();
-    } else {
-      config.mutable_heartbeat_config()->set_interval_ms(static_cast<uint32_t>(heartbeat_ms_));
-    }
-    SendToRoot(id, config).IgnoreError();
-  } else {
-    detector_.Forget(id);  // a worker watches it now
-  }
-  const tree::Node& node = *topology_.Find(id);
-  CallId waiting = node.hello_call;  // a create's or a re-attachment's
-  if (node.state == tree::Lifecycle::kCreating) {
-    topology_.NoteHello(claim);
-    if (waiting != 0) pending_.Resolve(waiting, envelope);
-    if (options_.adopt_orphans) SendLineage(id);
-    return;
-  }
-  // Re-attached after `remove` of its parent — possibly before the removed
-  // node's reply arrives, or late, after a freeze — or adopted by an ancestor
-  // after its parent died: it is heard from under its new parent, which is
-  // authoritative.
-  if (topology_.TakeHello(claim, hello.endpoint())) {
-    Notify(id, api::EventKind::kAdopted, node.pid, claim.parent);
-  }
-  if (waiting != 0) pending_.Resolve(waiting, envelope);
-  if (detector_.enabled()) ApplyLinks({{id, true}});
-  if (options_.adopt_orphans) SendLineage(id);
-}
-
-void Controller::ApplyLinks(const std::vector<health::LinkChange>& changes) {
-  std::vector<tree::Transition> lines;
-  for (const health::LinkChange& change : changes) {
-    for (const tree::Transition& t : topology_.SetLinkUp(change.id, change.up)) {
-      lines.push_back(t);
-    }
-  }
-  // Several subtrees changing together still print one sorted list.
-  std::sort(lines.begin(), lines.end(),
-            [](const tree::Transition& a, const tree::Transition& b) { return a.id < b.id; });
-  for (const tree::Transition& t : lines) {
-    Notify(t.id, t.available ? api::EventKind::kAvailable : api::EventKind::kUnavailable, 0);
-  }
-}
-
-// ---- signals and processes ----
-
-void Controller::OnSignal() {
-  for (int signal : signals_.ReadAll()) {
-    if (signal == SIGCHLD) {
-      for (const process::WorkerPool::Exit& exit : workers_->Reap()) {
-        OnWorkerExit(exit.pid, exit.wait_status);
-      }
-      if (shutting_down_ && workers_->live() == 0) loop_.Stop();
-    } else if (shutting_down_ && signalled_) {
-      workers_->KillAll();  // a second signal: no more grace
-    } else {
-      log_.Debug("signal %d: shutting down", signal);
-      signalled_ = true;
-      session_->Silence();
-      BeginShutdown();
-    }
-  }
-}
-
-void Controller::OnWorkerExit(pid_t pid, int wait_status) {
-  std::optional<NodeId> found = topology_.NodeOfPid(pid);
-  if (!found) return;  // removed, or an old incarnation
-  NodeId id = *found;
-  const tree::Node& node = *topology_.Find(id);
-  log_.Debug("node %d (pid %d) %s", id, pid, process::DescribeWaitStatus(wait_status));
-  switch (node.state) {
-    case tree::Lifecycle::kCreating:
-      if (node.hello_call != 0) {
-        pending_.Resolve(node.hello_call,
-                         absl::InternalError(
-                             absl::StrCat("worker ", process::DescribeWaitStatus(wait_status))));
-      }
-      return;
-    case tree::Lifecycle::kRemoving:
-      // A removed worker exits right after its reply, which may still be queued
-      // behind this SIGCHLD: the remove call decides (Controller::Remove).
-      topology_.Exited(id);
-      return;
-    case tree::Lifecycle::kLeaving:
-    case tree::Lifecycle::kDead:
-      return;  // seen already
-    default:
-      MarkDead(id);
-      Notify(id, api::EventKind::kLost, pid);
-  }
-}
-
-void Controller::MarkDead(NodeId id) {
-  topology_.MarkDead(id);
-  // Its requests, and those of everything behind it, can no longer be answered.
-  pending_.FailIf([&](NodeId target) { return topology_.IsOnRoute(id, target); },
-                  absl::UnavailableError(absl::StrCat("node ", id, " is dead")));
-}
-
-// ---- timers ----
-
-void Controller::ArmDeadlineTimer() {
-  std::optional<absl::Time> next = pending_.NextDeadline();
-  if (std::optional<absl::Time> waiting = queue_.NextDeadline()) {
-    if (!next || *waiting < *next) next = waiting;
-  }
-  if (!next || *next >= deadline_armed_) return;
-  if (deadline_timer_) loop_.Cancel(*deadline_timer_);
-  deadline_armed_ = *next;
-  deadline_timer_ = loop_.ScheduleAt(*next, [this] {
-    deadline_timer_.reset();
-    deadline_armed_ = absl::InfiniteFuture();
-    OnDeadlineTimer();
-    Drive();
-  });
-}
-
-void Controller::OnDeadlineTimer() {
-  stats_.timed_out += static_cast<uint64_t>(pending_.Expire(loop_.now()));
-}
-
-void Controller::ArmHeartbeatTimer() {
-  if (heartbeat_timer_) loop_.Cancel(*heartbeat_timer_);
-  heartbeat_timer_.reset();
-  if (!detector_.enabled()) return;
-  heartbeat_timer_ = loop_.ScheduleAt(loop_.now() + detector_.interval(), [this] {
-    heartbeat_timer_.reset();
-    OnHeartbeatTimer();
-    Drive();
-  });
-}
-
-void Controller::OnHeartbeatTimer() {
-  std::vector<health::LinkChange> changes;
-  for (const health::LinkChange& change : detector_.Tick(loop_.now())) {
-    const tree::Node* node = topology_.Find(change.id);
-    // Only our own children: an id re-created under a worker is its to watch.
-    if (node == nullptr || node->parent != kControllerId) {
-      detector_.Forget(change.id);
-      continue;
-    }
-    changes.push_back(change);
-  }
-  ApplyLinks(changes);
-  ArmHeartbeatTimer();
-}
-
-// ---- shutdown ----
-
-void Controller::BeginShutdown() {
-  if (shutting_down_) return;
-  shutting_down_ = true;
-  UpdateStdinInterest();
-  // Workers leaving now are not news: no Heartbit lines during shutdown.
-  detector_.SetInterval(absl::ZeroDuration(), loop_.now());
-  ArmHeartbeatTimer();
-  v1::Envelope shutdown;
-  shutdown.mutable_shutdown();
-  for (NodeId root : topology_.roots()) SendToRoot(root, shutdown).IgnoreError();
-  workers_->KillStopped();
-  if (workers_->live() == 0) {
-    loop_.Stop();
-    return;
-  }
-  loop_.ScheduleAfter(options_.shutdown_grace, [this] {
-    log_.Debug("%d workers still running: SIGKILL", workers_->live());
-    workers_->KillAll();
-  });
 }
 
 }  // namespace arbor::controller

@@ -2,18 +2,18 @@
 // a request into calls down the tree and exactly one result.
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
-#include "controller/controller.h"
+#include "controller/core.h"
 #include "wire/lineage.h"
 
 namespace arbor::controller {
 
-absl::Duration Controller::TimeoutOr(absl::Duration timeout) const {
+absl::Duration Core::TimeoutOr(absl::Duration timeout) const {
   return timeout > absl::ZeroDuration() ? timeout : options_.request_timeout;
 }
 
 // ---- dispatch order ----
 
-void Controller::Dispatch(Order order, absl::AnyInvocable<void()> run) {
+void Core::Dispatch(Order order, absl::AnyInvocable<void()> run) {
   dispatch::Operation op;
   op.nodes = std::move(order.nodes);
   op.is_remove = order.is_remove;
@@ -26,7 +26,7 @@ void Controller::Dispatch(Order order, absl::AnyInvocable<void()> run) {
 
 // ---- create ----
 
-void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout,
+void Core::Create(NodeId id, NodeId parent, absl::Duration timeout,
                         api::Done<api::CreateResult> done) {
   // A caller's budget covers the whole create: asking the parent, then Hello.
   absl::Time deadline = timeout > absl::ZeroDuration()
@@ -57,7 +57,7 @@ void Controller::Create(NodeId id, NodeId parent, absl::Duration timeout,
        });
 }
 
-std::vector<wire::Ancestor> Controller::AncestorsBeyond(NodeId parent) const {
+std::vector<wire::Ancestor> Core::AncestorsBeyond(NodeId parent) const {
   std::vector<wire::Ancestor> chain;
   if (parent == kControllerId) return chain;
   for (const tree::Node* n = topology_.Find(parent); n != nullptr;
@@ -69,7 +69,7 @@ std::vector<wire::Ancestor> Controller::AncestorsBeyond(NodeId parent) const {
   return wire::Trimmed(std::move(chain));
 }
 
-void Controller::SendLineage(NodeId id) {
+void Core::SendLineage(NodeId id) {
   const tree::Node* node = topology_.Find(id);
   tree::Topology::Path route = topology_.Route(id);
   if (node == nullptr || route.empty()) return;
@@ -80,7 +80,7 @@ void Controller::SendLineage(NodeId id) {
   SendToRoot(route[0], lineage).IgnoreError();  // lost: the worker says Hello again
 }
 
-void Controller::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::CreateResult> done) {
+void Core::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::CreateResult> done) {
   const tree::Node* node = topology_.Find(id);
   NodeId parent = node == nullptr ? kControllerId : node->parent;
   if (node == nullptr || (parent != kControllerId && !topology_.Reachable(parent))) {
@@ -123,7 +123,7 @@ void Controller::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::Crea
 
 // ---- exec, ping ----
 
-void Controller::Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
+void Core::Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
                       absl::Duration timeout, api::Done<api::ExecResult> done) {
   if (topology_.Find(id) == nullptr) {
     done(absl::NotFoundError("no such node"));
@@ -149,7 +149,7 @@ void Controller::Exec(NodeId id, const std::string& key, std::optional<int64_t> 
        });
 }
 
-void Controller::Ping(NodeId id, absl::Duration timeout, api::Done<bool> done) {
+void Core::Ping(NodeId id, absl::Duration timeout, api::Done<bool> done) {
   const tree::Node* node = topology_.Find(id);
   if (node == nullptr) {
     done(absl::NotFoundError("no such node"));
@@ -169,7 +169,7 @@ void Controller::Ping(NodeId id, absl::Duration timeout, api::Done<bool> done) {
 
 // ---- remove ----
 
-void Controller::Remove(NodeId id, absl::Duration timeout, api::DoneStatus done) {
+void Core::Remove(NodeId id, absl::Duration timeout, api::DoneStatus done) {
   const tree::Node* node = topology_.Find(id);
   if (node == nullptr) {
     done(absl::NotFoundError("no such node"));
@@ -221,7 +221,7 @@ void Controller::Remove(NodeId id, absl::Duration timeout, api::DoneStatus done)
        });
 }
 
-void Controller::ExpectReattach(NodeId id) {
+void Core::ExpectReattach(NodeId id) {
   const tree::Node* node = topology_.Find(id);
   if (node == nullptr || (node->state != tree::Lifecycle::kAlive &&
                           node->state != tree::Lifecycle::kOrphaned)) {
@@ -238,7 +238,7 @@ void Controller::ExpectReattach(NodeId id) {
 
 // ---- heartbeat, topology, stats ----
 
-void Controller::SetHeartbeat(int64_t interval_ms) {
+void Core::SetHeartbeat(int64_t interval_ms) {
   heartbeat_ms_ = interval_ms;
   detector_.SetInterval(absl::Milliseconds(interval_ms), loop_.now());
   if (interval_ms == 0) topology_.ClearLinks();
@@ -248,7 +248,7 @@ void Controller::SetHeartbeat(int64_t interval_ms) {
   ArmHeartbeatTimer();
 }
 
-std::vector<api::NodeInfo> Controller::Topology() const {
+std::vector<api::NodeInfo> Core::Topology() const {
   std::vector<api::NodeInfo> nodes;
   for (const tree::Topology::Row& row : topology_.Rows()) {
     const tree::Node& n = *row.node;
@@ -258,20 +258,20 @@ std::vector<api::NodeInfo> Controller::Topology() const {
   return nodes;
 }
 
-api::Stats Controller::Stats() const {
+api::Stats Core::Stats() const {
   api::Stats stats = stats_;
   stats.nodes = topology_.size();
   stats.pending = pending_.size();
   return stats;
 }
 
-void Controller::CountDroppedFrame() { ++stats_.dropped_frames; }
+void Core::CountDroppedFrame() { ++stats_.dropped_frames; }
 
-void Controller::Watch(absl::AnyInvocable<void(const api::NodeEvent&)> on_event) {
+void Core::Watch(absl::AnyInvocable<void(const api::NodeEvent&)> on_event) {
   watchers_.push_back(std::move(on_event));
 }
 
-void Controller::Notify(NodeId id, api::EventKind kind, int64_t pid, NodeId parent) {
+void Core::Notify(NodeId id, api::EventKind kind, int64_t pid, NodeId parent) {
   if (pid == 0) {
     const tree::Node* node = topology_.Find(id);
     if (node != nullptr) pid = node->pid;

@@ -1,6 +1,6 @@
-// Controller: sending down the tree — routes, the per-root batches of calls
+// The core: sending down the tree — routes, the per-root batches of calls
 // (link/sender.h) and the calls whose send failed.
-#include "controller/controller.h"
+#include "controller/core.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
@@ -11,18 +11,18 @@ namespace arbor::controller {
 
 // ---- sending ----
 
-std::string Controller::EndpointOf(NodeId id) const {
+std::string Core::EndpointOf(NodeId id) const {
   if (id == kControllerId) return endpoint_;
   const tree::Node* node = topology_.Find(id);
   return node == nullptr ? std::string() : node->endpoint;
 }
 
-absl::Status Controller::SendToRoot(NodeId root, v1::Envelope& envelope) {
+absl::Status Core::SendToRoot(NodeId root, v1::Envelope& envelope) {
   wire::EncodeTo(envelope, send_buffer_);
   return roots_.Send(root, send_buffer_);  // after the calls batched for it: order is kept
 }
 
-absl::Status Controller::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
+absl::Status Core::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
                                   absl::Time deadline) {
   tree::Topology::Path route = topology_.Route(target);
   if (route.empty()) return absl::NotFoundError("no route");
@@ -38,7 +38,7 @@ absl::Status Controller::SendDown(NodeId target, CallId call, v1::Envelope& enve
   return absl::OkStatus();
 }
 
-void Controller::OnRootSendFailed(NodeId root, absl::Span<const link::Tag> calls,
+void Core::OnRootSendFailed(NodeId root, absl::Span<const link::Tag> calls,
                                   const absl::Status& why) {
   // Resolved by FlushRoots, never here: callers of SendDown and SendToRoot
   // hold state that a callback could change.
@@ -46,7 +46,7 @@ void Controller::OnRootSendFailed(NodeId root, absl::Span<const link::Tag> calls
   for (const link::Tag& call : calls) unsent_.push_back({call.correlation_id, why});
 }
 
-void Controller::FlushRoots() {
+void Core::FlushRoots() {
   // Resolving an unsent call may start others: until nothing is left.
   while (true) {
     roots_.FlushAll();
@@ -56,11 +56,11 @@ void Controller::FlushRoots() {
     for (auto& [call, status] : unsent) {
       pending_.Resolve(call, absl::UnavailableError(status.message()));
     }
-    Drive();
+    after_event_();
   }
 }
 
-void Controller::Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
+void Core::Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
                       wire::PendingCalls::Callback callback) {
   if (pending_.InFlightTo(target) >= options_.max_node_in_flight) {
     callback(absl::ResourceExhaustedError(absl::StrCat(

@@ -4,9 +4,9 @@
 // envelopes at the controller's client endpoint (hostile_client_process_test.cc),
 // at its children's ROUTER and at a worker's children's ROUTER
 // (hostile_tree_process_test.cc). No crash, the counters rise, and the service
-// goes on with correct values (DESIGN §2 "Every decoded envelope is validated
-// ... dropped and counted, never a crash; a client gets an Error reply where it
-// can be addressed"; docs/CLIENT_PROTOCOL.md for the codes a client gets back).
+// goes on with correct values (every decoded envelope is validated, dropped and counted, never a crash; a
+// client gets an error reply where it can be addressed: docs/CLIENT_PROTOCOL.md
+// for the codes a client gets back).
 //
 // Every random choice comes from one PRNG with a fixed seed, printed at the
 // start; ARBOR_HOSTILE_SEED=<n> replays another. Nothing sleeps: replies are
