@@ -1,4 +1,4 @@
-// The controller's operations on the tree (controller/operations.h): each turns
+// The core's operations on the tree (api/operations.h): each turns
 // a request into calls down the tree and exactly one result.
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
