@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args = arbor::tools::NormalizeFlags(argc, argv);
   for (const std::string& a : args) {
     if (a == "--help" || a == "-h") {
-      std::fputs(arbor::tools::kUsage, stdout);
+      std::fputs(arbor::tools::Usage(Defaults()).c_str(), stdout);
       return 0;
     }
   }

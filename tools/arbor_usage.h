@@ -6,26 +6,32 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/substitute.h"
+#include "absl/time/time.h"
+#include "controller/options.h"
+
 namespace arbor::tools {
 
-inline constexpr char kUsage[] = R"(usage: arbor [options] [< script]
+// $0.. are the defaults (Usage fills them in from ControllerOptions: the one
+// place for each); $$ is a dollar sign.
+inline constexpr char kUsageTemplate[] = R"(usage: arbor [options] [< script]
 Controller of a tree of arbor-worker processes. Reads one command per line
 (type `help` for the list), prints one answer line per command.
 
 options:
   --sync                  read the next line only after the current one is answered
-  --transport ipc|tcp     ipc: a private 0700 directory under $TMPDIR (default);
+  --transport ipc|tcp     ipc: a private 0700 directory under $$TMPDIR (default);
                           tcp: 127.0.0.1 with kernel-chosen ports
   --timeout-ms N          deadline of exec, ping, remove, and of asking a parent
-                          whether it can take a child (default 1000)
-  --hello-timeout-ms N    how long a new worker has to say Hello (default 4000)
+                          whether it can take a child (default $0)
+  --hello-timeout-ms N    how long a new worker has to say Hello (default $1)
   --orphans adopt|exit    when a worker's parent dies, its children re-attach to
                           their nearest live ancestor with their data and subtrees
                           (adopt, the default) or exit
   --adopt-timeout-ms N    how long an orphan waits for an ancestor's answer before
-                          trying the next one up (default 1000)
+                          trying the next one up (default $2)
   --max-in-flight N       commands read but not yet answered; stdin waits at the
-                          cap (default 1024)
+                          cap (default $3)
   --verbose               more logs on stderr, workers' too
   --listen ENDPOINT       also serve programs (docs/CLIENT_PROTOCOL.md) on a ROUTER at
                           ipc:///path (created 0600) or tcp://127.0.0.1:PORT (* = any
@@ -33,11 +39,20 @@ options:
   --endpoint-file F       write the bound client endpoint to F (one line)
   --no-stdin              headless: serve clients until SIGINT/SIGTERM/SIGHUP
   --insecure-listen       allow --listen on a non-loopback address (no authentication!)
-  --max-client-in-flight N  calls one client may have in flight (default 4096)
+  --max-client-in-flight N  calls one client may have in flight (default $4)
   --max-node-in-flight N  calls in flight to one node, all callers together; more
-                          answer RESOURCE_EXHAUSTED (default 4096)
+                          answer RESOURCE_EXHAUSTED (default $5)
   --help, --version
 )";
+
+// arbor --help, with the defaults of `defaults`.
+inline std::string Usage(const controller::ControllerOptions& defaults) {
+  return absl::Substitute(kUsageTemplate, absl::ToInt64Milliseconds(defaults.request_timeout),
+                          absl::ToInt64Milliseconds(defaults.hello_timeout),
+                          absl::ToInt64Milliseconds(defaults.adopt_timeout),
+                          defaults.max_in_flight, defaults.max_client_in_flight,
+                          defaults.max_node_in_flight);
+}
 
 // Our flags are spelled with dashes (--timeout-ms); abseil names them with
 // underscores. Rewrites each "--a-b[=v]" to "--a_b[=v]".
