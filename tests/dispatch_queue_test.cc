@@ -150,6 +150,21 @@ const std::vector<Case> kCases = {
        h.Line("exec1", {1});
      },
      {}, [](Harness& h) { h.tree.FinishCreate(12, "e"); }, {"remove1", "exec1"}},
+    {"a remove waits for a child being removed",
+     [](Harness& h) { h.tree.BeginRemove(2); },
+     [](Harness& h) { h.Line("remove1", {1}, /*is_remove=*/true); }, {},
+     [](Harness& h) { h.tree.RemoveFailed(2); }, {"remove1"}},
+    {"a remove waits for a child whose process left during its own remove",
+     [](Harness& h) {
+       h.tree.BeginRemove(2);
+       h.tree.Exited(2);
+     },
+     [](Harness& h) { h.Line("remove1", {1}, /*is_remove=*/true); }, {},
+     [](Harness& h) { h.tree.Remove(2); }, {"remove1"}},
+    {"a remove waits for a child reattaching under it",
+     [](Harness& h) { h.tree.BeginReattach(2, 9); },
+     [](Harness& h) { h.Line("remove1", {1}, /*is_remove=*/true); }, {},
+     [](Harness& h) { h.tree.EndReattach(2); }, {"remove1"}},
     {"an exec does not wait for its target's children",
      [](Harness& h) { h.tree.BeginCreate(12, 1); },
      [](Harness& h) { h.Line("exec1", {1}); }, {"exec1"}, [](Harness&) {}, {"exec1"}},

@@ -2,7 +2,8 @@
 // issue 5): a worker's children's socket and the controller's. Garbage, replies
 // nobody asked for and messages that only ever travel down, from senders that
 // are no node or a fake one: no crash, dropped frames + late replies rise, and
-// the service goes on with correct values (docs/CLIENT_PROTOCOL.md).
+// the service goes on with correct values (src/wire/codec.h validates, src/link/
+// receiver.h drops and counts).
 // Seed, envelopes and the service check: harness/hostile_input.h.
 #include <unistd.h>
 
@@ -108,9 +109,9 @@ std::vector<std::string> DownwardOnly(NodeId from, NodeId owner) {
 
 // Throws everything at the ROUTER at `endpoint`, owned by node `owner`
 // (kControllerId: the controller's), while `live` keeps making real calls.
-// Never uses the routing id of a real node: with ZMQ_ROUTER_HANDOVER (README
-// "How it works", so a re-created id is accepted at once) a newcomer with a real child's id
-// takes that child's place, and the design has no authentication inside the
+// Never uses the routing id of a real node: with ZMQ_ROUTER_HANDOVER
+// (src/transport/socket.h, so a re-created id is accepted at once) a newcomer
+// with a real child's id takes that child's place, and the design has no authentication inside the
 // tree (the ipc directory is 0700) — that is not a fault this test can ask for.
 // Never sends LinkState or FrameDropped either: a child legitimately reports
 // those for its own subtree, and a socket that says it is a child is believed.
@@ -227,7 +228,7 @@ TEST(HostileInputProcessTest, WorkerChildrenSocketDropsCountsAndKeepsServing) {
   for (const Known& n : nodes) ASSERT_THAT(Get(client->Exec(n.id, "k", n.value)), IsOk());
   ControllerStats before = StatsOf(*client);
 
-  // Node 2's ROUTER for its children: <ipc_dir>/<id>.<pid> (README "How it works").
+  // Node 2's ROUTER for its children: <ipc_dir>/<id>.<pid> (src/transport/endpoints.h).
   std::string endpoint = absl::StrCat("ipc://", IpcDirOf(p2), "/2.", p2);
   ZmqContext context;
   LiveTraffic live(*client, {3, 2});

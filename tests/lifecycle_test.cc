@@ -117,6 +117,10 @@ std::vector<Case> Cases() {
                  std::vector<std::pair<L, std::optional<L>>> rows) {
     for (auto& [from, want] : rows) cases.push_back({name, apply, from, want});
   };
+  add("BeginCreate (a re-create over a dead node)",
+      [](Topology& t) { t.BeginCreate(kSubject, kParent); }, {{L::kDead, L::kCreating}});
+  add("Spawned", [](Topology& t) { t.Spawned(kSubject, 2002, kHelloCall); },
+      {{L::kCreating, L::kCreating}, {L::kAlive, L::kAlive}});
   add("FinishCreate", [](Topology& t) { t.FinishCreate(kSubject, "ipc:///tmp/a/2"); },
       {{L::kCreating, L::kAlive}});
   add("AbortCreate", [](Topology& t) { t.AbortCreate(kSubject); },

@@ -2,14 +2,15 @@
 // id, for a root and for a node at depth 2, against the real `arbor` through the
 // C++ client. Each new incarnation is reachable at once with an empty
 // dictionary, never receives its predecessor's traffic, and no answer of an old
-// incarnation is ever taken for the answer to a new request (README "How it works": correlation
-// ids are never reused, each call resolves exactly once, and a create over a
-// node known dead spawns a fresh one).
+// incarnation is ever taken for the answer to a new request (rpc/pending_calls.h:
+// correlation ids are never reused and each call resolves exactly once;
+// src/tree/topology.h: a create over a node known dead spawns a fresh one).
 //
 // Every cycle leaves calls in flight to the incarnation it kills (half of the
 // cycles freeze it first, so none of them can be answered by it) and checks that
-// each resolves exactly once: UNAVAILABLE (at once: README "How it works"), or OK with the
-// predecessor's own value when it answered before it died — never OK with
+// each resolves exactly once: UNAVAILABLE (at once, from SIGCHLD: README "How it
+// works"), or OK with the predecessor's own value when it answered before it
+// died — never OK with
 // anything of the new incarnation. Nothing sleeps: every wait is on a future, a
 // watch event or a pidfd, with a deadline.
 #include <signal.h>

@@ -22,20 +22,23 @@ int64_t Ms(absl::Duration d) { return absl::ToInt64Milliseconds(d); }
 ABSL_FLAG(bool, sync, false, "read the next line only after the current one is answered");
 ABSL_FLAG(std::string, transport, "ipc", "ipc or tcp");
 ABSL_FLAG(int64_t, timeout_ms, Ms(Defaults().request_timeout), "deadline of exec, ping, remove");
-ABSL_FLAG(int64_t, hello_timeout_ms, Ms(Defaults().hello_timeout), "how long a new worker has to say Hello");
-ABSL_FLAG(int64_t, max_in_flight, static_cast<int64_t>(Defaults().max_in_flight), "commands read but not yet answered");
+ABSL_FLAG(int64_t, hello_timeout_ms, Ms(Defaults().hello_timeout),
+          "how long a new worker has to say Hello");
+ABSL_FLAG(int64_t, max_in_flight, static_cast<int64_t>(Defaults().max_in_flight),
+          "commands read but not yet answered");
 ABSL_FLAG(bool, verbose, false, "log more on stderr, workers too");
 ABSL_FLAG(std::string, listen, "", "bind a ROUTER for clients at this endpoint");
 ABSL_FLAG(bool, insecure_listen, false, "allow --listen on a non-loopback tcp address");
 ABSL_FLAG(std::string, endpoint_file, "", "write the bound client endpoint to this file");
 ABSL_FLAG(bool, no_stdin, false, "headless: serve clients until SIGINT/SIGTERM");
-ABSL_FLAG(int64_t, max_client_in_flight, Defaults().max_client_in_flight, "calls one client may have in flight");
-ABSL_FLAG(int64_t, max_node_in_flight, Defaults().max_node_in_flight, "calls in flight to one node, all callers together");
+ABSL_FLAG(int64_t, max_client_in_flight, Defaults().max_client_in_flight,
+          "calls one client may have in flight");
+ABSL_FLAG(int64_t, max_node_in_flight, Defaults().max_node_in_flight,
+          "calls in flight to one node, all callers together");
 ABSL_FLAG(std::string, orphans, "adopt",
           "when a worker's parent dies: adopt (re-attach to the nearest live ancestor) or exit");
 ABSL_FLAG(int64_t, adopt_timeout_ms, Ms(Defaults().adopt_timeout),
           "how long an orphan waits for an ancestor's answer before trying the next one up");
-
 
 int main(int argc, char** argv) {
   std::vector<std::string> args = arbor::tools::NormalizeFlags(argc, argv);
@@ -61,10 +64,12 @@ int main(int argc, char** argv) {
   }
   options.transport = *transport;
   options.sync = absl::GetFlag(FLAGS_sync);
-  options.request_timeout = absl::Milliseconds(std::max<int64_t>(1, absl::GetFlag(FLAGS_timeout_ms)));
+  options.request_timeout =
+      absl::Milliseconds(std::max<int64_t>(1, absl::GetFlag(FLAGS_timeout_ms)));
   options.hello_timeout =
       absl::Milliseconds(std::max<int64_t>(1, absl::GetFlag(FLAGS_hello_timeout_ms)));
-  options.max_in_flight = static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_in_flight)));
+  options.max_in_flight =
+      static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_in_flight)));
   options.verbose = absl::GetFlag(FLAGS_verbose);
   options.listen = absl::GetFlag(FLAGS_listen);
   options.insecure_listen = absl::GetFlag(FLAGS_insecure_listen);

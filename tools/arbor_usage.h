@@ -49,9 +49,8 @@ options:
 inline std::string Usage(const controller::ControllerOptions& defaults) {
   return absl::Substitute(kUsageTemplate, absl::ToInt64Milliseconds(defaults.request_timeout),
                           absl::ToInt64Milliseconds(defaults.hello_timeout),
-                          absl::ToInt64Milliseconds(defaults.adopt_timeout),
-                          defaults.max_in_flight, defaults.max_client_in_flight,
-                          defaults.max_node_in_flight);
+                          absl::ToInt64Milliseconds(defaults.adopt_timeout), defaults.max_in_flight,
+                          defaults.max_client_in_flight, defaults.max_node_in_flight);
 }
 
 // Our flags are spelled with dashes (--timeout-ms); abseil names them with
@@ -67,7 +66,6 @@ inline std::vector<std::string> NormalizeFlags(int argc, char** argv) {
   }
   return args;
 }
-
 
 }  // namespace arbor::tools
 

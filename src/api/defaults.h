@@ -4,6 +4,8 @@
 #ifndef ARBOR_API_DEFAULTS_H_
 #define ARBOR_API_DEFAULTS_H_
 
+#include <cstddef>
+
 #include "absl/time/time.h"
 
 namespace arbor::api {
@@ -20,6 +22,10 @@ inline constexpr absl::Duration kCreateTimeout = absl::Seconds(5);
 inline constexpr int kMaxClientInFlight = 4096;
 // Calls in flight to one node, all callers together (--max-node-in-flight).
 inline constexpr int kMaxNodeInFlight = 4096;
+// Command-line lines read but not yet answered (--max-in-flight).
+inline constexpr size_t kMaxCliInFlight = 1024;
+// A command line longer than this is answered with an error.
+inline constexpr size_t kMaxLineBytes = 1 << 16;
 // How long an orphan waits for an ancestor before trying the next one up
 // (--adopt-timeout-ms).
 inline constexpr absl::Duration kAdoptTimeout = absl::Seconds(1);

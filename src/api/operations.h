@@ -25,33 +25,36 @@ template <typename T>
 using Done = absl::AnyInvocable<void(absl::StatusOr<T>)>;
 using DoneStatus = absl::AnyInvocable<void(absl::Status)>;
 
+// What an operation waits for before it runs (dispatch/queue.h): every node
+// in `nodes` settled (not being created, moved or removed) and every earlier
+// operation waiting on one of them run.
+using Nodes = absl::InlinedVector<NodeId, 2>;  // the target, and a create's parent
+struct Order {
+  Nodes nodes;
+  bool is_remove = false;  // also wait for the target's children to settle
+  // Still waiting then, it runs anyway (and answers DEADLINE_EXCEEDED itself).
+  absl::Time deadline = absl::InfiniteFuture();
+  bool sequenced = false;  // a CLI line: waits behind an earlier waiting barrier
+  // Set: a barrier (the CLI's `tree`, `stats`) that runs once this holds and
+  // no node is moving.
+  absl::AnyInvocable<bool() const> barrier;
+
+  // A client's request (not sequenced, no barrier).
+  static Order For(Nodes nodes, bool is_remove, absl::Time deadline) {
+    Order order;
+    order.nodes = std::move(nodes);
+    order.is_remove = is_remove;
+    order.deadline = deadline;
+    return order;
+  }
+};
+
 class Operations {
  public:
   virtual ~Operations() = default;
 
-  // What an operation waits for before it runs (dispatch/queue.h): every node
-  // in `nodes` settled (not being created, moved or removed) and every earlier
-  // operation waiting on one of them run.
-  using Nodes = absl::InlinedVector<NodeId, 2>;  // the target, and a create's parent
-  struct Order {
-    Nodes nodes;
-    bool is_remove = false;  // also wait for the target's children to settle
-    // Still waiting then, it runs anyway (and answers DEADLINE_EXCEEDED itself).
-    absl::Time deadline = absl::InfiniteFuture();
-    bool sequenced = false;  // a CLI line: waits behind an earlier waiting barrier
-    // Set: a barrier (the CLI's `tree`, `stats`) that runs once this holds and
-    // no node is moving.
-    absl::AnyInvocable<bool() const> barrier;
-
-    // A client's request (not sequenced, no barrier).
-    static Order For(Nodes nodes, bool is_remove, absl::Time deadline) {
-      Order order;
-      order.nodes = std::move(nodes);
-      order.is_remove = is_remove;
-      order.deadline = deadline;
-      return order;
-    }
-  };
+  using Nodes = api::Nodes;
+  using Order = api::Order;
   // Runs `op` now, or once `order` allows.
   virtual void Dispatch(Order order, absl::AnyInvocable<void()> op) = 0;
 
@@ -79,7 +82,8 @@ class Operations {
   // A frame that did not parse or validate, seen outside the controller's loop
   // code (the client endpoint).
   virtual void CountDroppedFrame() = 0;
-  // False once shutdown began: new requests answer UNAVAILABLE.
+  // False once shutdown began: the front ends take no new request (the client
+  // endpoint answers UNAVAILABLE, the command line reads no more lines).
   virtual bool Accepting() const = 0;
 };
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/defaults.h"
 #include "api/operations.h"
 #include "cli/answer_order.h"
 #include "cli/command.h"
@@ -20,9 +21,9 @@ namespace arbor::cli {
 
 struct SessionOptions {
   // Commands read but not yet answered; stdin is not read while at the cap.
-  size_t max_in_flight = 1024;
+  size_t max_in_flight = api::kMaxCliInFlight;
   // A line longer than this (no '\n' within it) is answered with an error.
-  size_t max_line_bytes = 1 << 16;
+  size_t max_line_bytes = api::kMaxLineBytes;
   // Read the next line only once the current one is answered.
   bool sync = false;
   // Print "> " before input (when stdin is a terminal).
@@ -62,7 +63,9 @@ class Session {
   void OnLine(std::string_view line);
   void Execute(uint64_t seq, const Command& command);
   void Answer(uint64_t seq, std::vector<std::string> lines);
-  void Answer(uint64_t seq, std::string line) { Answer(seq, std::vector<std::string>{std::move(line)}); }
+  void Answer(uint64_t seq, std::string line) {
+    Answer(seq, std::vector<std::string>{std::move(line)});
+  }
   void OnEvent(const api::NodeEvent& event);
   void Print(const std::string& line);
 

@@ -138,7 +138,7 @@ void Channel::Send(Call&& call) {
   // Counted before the caller hears of it, so a resolved future's counters are
   // up to date. A reply is an envelope; only local outcomes are errors.
   wire::PendingCalls::Callback on_reply = [this, done = std::move(call.on_reply)](
-                                             wire::Outcome reply) mutable {
+                                              wire::Outcome reply) mutable {
     std::atomic<uint64_t>& counter = reply.ok() ? counters_.answered
                                      : absl::IsDeadlineExceeded(reply.status())
                                          ? counters_.timed_out
@@ -154,8 +154,7 @@ void Channel::Send(Call&& call) {
     stray_watches_.insert(watch);
     // Once answered it is forgotten: done (OK, NOT_FOUND), or — if the unwatch
     // failed — its next event sends a fresh one.
-    on_reply = [this, watch, done = std::move(on_reply)](
-                   wire::Outcome reply) mutable {
+    on_reply = [this, watch, done = std::move(on_reply)](wire::Outcome reply) mutable {
       stray_watches_.erase(watch);
       done(std::move(reply));
     };

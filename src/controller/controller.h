@@ -52,7 +52,7 @@ class Controller {
   transport::Context context_;  // outlives every socket below
   transport::EventLoop loop_;
   std::unique_ptr<Core> core_;
-  std::optional<cli::Session> session_;                 // stdin and stdout
+  std::optional<cli::Session> session_;                // stdin and stdout
   std::unique_ptr<endpoint::ClientEndpoint> clients_;  // with --listen
   bool stdin_polled_ = false;
   bool signalled_ = false;  // a second signal kills what is left

@@ -10,10 +10,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/status_macros.h"
-#include "wire/lineage.h"
 #include "process/child.h"
 #include "wire/codec.h"
 #include "wire/deadline.h"
+#include "wire/lineage.h"
 
 namespace arbor::controller {
 
@@ -40,6 +40,7 @@ Core::Core(const ControllerOptions& options, transport::Context& context,
              }) {}
 
 Core::~Core() {
+  watchers_.clear();  // the front ends may be gone already: no event reaches them
   workers_.reset();
   if (children_) {
     loop_.RemoveSocket(*children_);
@@ -76,9 +77,10 @@ absl::Status Core::Setup() {
   ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
   children_.emplace(std::move(router));
   ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
-  if (options_.adopt_orphans && !wire::CanCarry(endpoint_)) {  // it travels in workers' --ancestors lists
-    return absl::FailedPreconditionError(
-        absl::StrCat("the endpoint ", endpoint_, " contains ','; set TMPDIR to a path without one"));
+  if (options_.adopt_orphans &&
+      !wire::CanCarry(endpoint_)) {  // it travels in workers' --ancestors lists
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the endpoint ", endpoint_, " contains ','; set TMPDIR to a path without one"));
   }
   log_.Debug("children connect to %s", endpoint_);
 
@@ -151,7 +153,7 @@ void Core::OnReply(v1::Envelope& envelope) {
   wire::Outcome result =
       envelope.has_error()
           ? wire::Outcome(absl::Status(static_cast<absl::StatusCode>(envelope.error().code()),
-                                      envelope.error().message()))
+                                       envelope.error().message()))
           : wire::Outcome(envelope);
   if (pending_.Resolve(id, std::move(result))) {
     ++stats_.answered;
@@ -241,9 +243,9 @@ void Core::OnWorkerExit(pid_t pid, int wait_status) {
   switch (node.state) {
     case tree::Lifecycle::kCreating:
       if (node.hello_call != 0) {
-        pending_.Resolve(node.hello_call,
-                         absl::InternalError(
-                             absl::StrCat("worker ", process::DescribeWaitStatus(wait_status))));
+        pending_.Resolve(
+            node.hello_call,
+            absl::InternalError(absl::StrCat("worker ", process::DescribeWaitStatus(wait_status))));
       }
       return;
     case tree::Lifecycle::kRemoving:

@@ -18,23 +18,23 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "arbor/v1/arbor.pb.h"
 #include "api/operations.h"
+#include "arbor/v1/arbor.pb.h"
 #include "common/log.h"
 #include "controller/options.h"
 #include "dispatch/queue.h"
 #include "health/detector.h"
+#include "launch/worker_args.h"
 #include "link/receiver.h"
 #include "link/sender.h"
-#include "wire/lineage.h"
-#include "wire/scratch.h"
-#include "launch/worker_args.h"
 #include "process/worker_pool.h"
-#include "wire/calls.h"
 #include "transport/endpoints.h"
 #include "transport/event_loop.h"
 #include "transport/socket.h"
 #include "tree/topology.h"
+#include "wire/calls.h"
+#include "wire/lineage.h"
+#include "wire/scratch.h"
 
 namespace arbor::controller {
 
@@ -58,7 +58,8 @@ class Core : public api::Operations {
   // and none is left.
   void OnChildSignal();
   // Sends Shutdown down the tree, then SIGKILL after the grace; the loop stops
-  // when every worker has been reaped. New requests answer UNAVAILABLE.
+  // when every worker has been reaped. Accepting() turns false: the front ends
+  // take no new request (a client's answers UNAVAILABLE).
   void BeginShutdown();
   // A second signal: no more grace.
   void KillAll();
@@ -73,8 +74,8 @@ class Core : public api::Operations {
   void Dispatch(Order order, absl::AnyInvocable<void()> op) override;
   void Create(NodeId id, NodeId parent, absl::Duration timeout,
               api::Done<api::CreateResult> done) override;
-  void Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
-            absl::Duration timeout, api::Done<api::ExecResult> done) override;
+  void Exec(NodeId id, const std::string& key, std::optional<int64_t> value, absl::Duration timeout,
+            api::Done<api::ExecResult> done) override;
   void Ping(NodeId id, absl::Duration timeout, api::Done<bool> done) override;
   void Remove(NodeId id, absl::Duration timeout, api::DoneStatus done) override;
   void SetHeartbeat(int64_t interval_ms) override;
@@ -101,7 +102,6 @@ class Core : public api::Operations {
   // Records link verdicts and publishes the Heartbit transitions they cause,
   // sorted by id.
   void ApplyLinks(const std::vector<health::LinkChange>& changes);
-
 
   // ---- operations' helpers (operations.cc) ----
   absl::Duration TimeoutOr(absl::Duration timeout) const;

@@ -15,11 +15,7 @@ absl::Duration Core::TimeoutOr(absl::Duration timeout) const {
 
 void Core::Dispatch(Order order, absl::AnyInvocable<void()> run) {
   dispatch::Operation op;
-  op.nodes = std::move(order.nodes);
-  op.is_remove = order.is_remove;
-  op.deadline = order.deadline;
-  op.sequenced = order.sequenced;
-  op.barrier = std::move(order.barrier);
+  static_cast<api::Order&>(op) = std::move(order);
   op.run = std::move(run);
   queue_.Add(std::move(op));
 }
@@ -27,7 +23,7 @@ void Core::Dispatch(Order order, absl::AnyInvocable<void()> run) {
 // ---- create ----
 
 void Core::Create(NodeId id, NodeId parent, absl::Duration timeout,
-                        api::Done<api::CreateResult> done) {
+                  api::Done<api::CreateResult> done) {
   // A caller's budget covers the whole create: asking the parent, then Hello.
   absl::Time deadline = timeout > absl::ZeroDuration()
                             ? loop_.ReadClock() + timeout
@@ -60,8 +56,7 @@ void Core::Create(NodeId id, NodeId parent, absl::Duration timeout,
 std::vector<wire::Ancestor> Core::AncestorsBeyond(NodeId parent) const {
   std::vector<wire::Ancestor> chain;
   if (parent == kControllerId) return chain;
-  for (const tree::Node* n = topology_.Find(parent); n != nullptr;
-       n = topology_.Find(n->parent)) {
+  for (const tree::Node* n = topology_.Find(parent); n != nullptr; n = topology_.Find(n->parent)) {
     if (n->parent == kControllerId) break;
     chain.push_back({n->parent, EndpointOf(n->parent)});
   }
@@ -101,30 +96,31 @@ void Core::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::CreateResu
     return;
   }
   pid_t spawned = *pid;
-  CallId hello = pending_.Add(
-      std::min(deadline, loop_.ReadClock() + options_.hello_timeout), id,
-      [this, id, spawned, done = std::move(done)](wire::Outcome hello) mutable {
-        if (hello.ok() && !hello->has_hello()) hello = absl::InternalError("unexpected reply");
-        if (hello.ok()) {
-          topology_.FinishCreate(id, hello->hello().endpoint());
-          Notify(id, api::EventKind::kCreated, spawned);
-          done(api::CreateResult{id, spawned});
-          return;
-        }
-        workers_->Kill(spawned);  // no Hello in time, or its parent is gone
-        topology_.AbortCreate(id);
-        if (absl::IsDeadlineExceeded(hello.status())) {
-          log_.Warn("node %d (pid %d) did not say Hello in time: killed", id, spawned);
-        }
-        done(hello.status());
-      });
+  CallId hello =
+      pending_.Add(std::min(deadline, loop_.ReadClock() + options_.hello_timeout), id,
+                   [this, id, spawned, done = std::move(done)](wire::Outcome hello) mutable {
+                     if (hello.ok() && !hello->has_hello())
+                       hello = absl::InternalError("unexpected reply");
+                     if (hello.ok()) {
+                       topology_.FinishCreate(id, hello->hello().endpoint());
+                       Notify(id, api::EventKind::kCreated, spawned);
+                       done(api::CreateResult{id, spawned});
+                       return;
+                     }
+                     workers_->Kill(spawned);  // no Hello in time, or its parent is gone
+                     topology_.AbortCreate(id);
+                     if (absl::IsDeadlineExceeded(hello.status())) {
+                       log_.Warn("node %d (pid %d) did not say Hello in time: killed", id, spawned);
+                     }
+                     done(hello.status());
+                   });
   topology_.Spawned(id, spawned, hello);
 }
 
 // ---- exec, ping ----
 
 void Core::Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
-                      absl::Duration timeout, api::Done<api::ExecResult> done) {
+                absl::Duration timeout, api::Done<api::ExecResult> done) {
   if (topology_.Find(id) == nullptr) {
     done(absl::NotFoundError("no such node"));
     return;
@@ -137,16 +133,15 @@ void Core::Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
   v1::ExecRequest* body = request.mutable_exec_request();
   body->set_key(key);
   if (value) body->set_value(*value);
-  Call(id, request, TimeoutOr(timeout),
-       [done = std::move(done)](wire::Outcome reply) mutable {
-         if (!reply.ok()) {
-           done(reply.status());
-         } else if (!reply->has_exec_reply()) {
-           done(absl::UnavailableError("unexpected reply"));
-         } else {
-           done(api::ExecResult{reply->exec_reply().found(), reply->exec_reply().value()});
-         }
-       });
+  Call(id, request, TimeoutOr(timeout), [done = std::move(done)](wire::Outcome reply) mutable {
+    if (!reply.ok()) {
+      done(reply.status());
+    } else if (!reply->has_exec_reply()) {
+      done(absl::UnavailableError("unexpected reply"));
+    } else {
+      done(api::ExecResult{reply->exec_reply().found(), reply->exec_reply().value()});
+    }
+  });
 }
 
 void Core::Ping(NodeId id, absl::Duration timeout, api::Done<bool> done) {
@@ -161,10 +156,9 @@ void Core::Ping(NodeId id, absl::Duration timeout, api::Done<bool> done) {
   }
   v1::Envelope request;
   request.mutable_ping_request();
-  Call(id, request, TimeoutOr(timeout),
-       [done = std::move(done)](wire::Outcome reply) mutable {
-         done(reply.ok() && reply->has_ping_reply());
-       });
+  Call(id, request, TimeoutOr(timeout), [done = std::move(done)](wire::Outcome reply) mutable {
+    done(reply.ok() && reply->has_ping_reply());
+  });
 }
 
 // ---- remove ----
@@ -223,12 +217,12 @@ void Core::Remove(NodeId id, absl::Duration timeout, api::DoneStatus done) {
 
 void Core::ExpectReattach(NodeId id) {
   const tree::Node* node = topology_.Find(id);
-  if (node == nullptr || (node->state != tree::Lifecycle::kAlive &&
-                          node->state != tree::Lifecycle::kOrphaned)) {
+  if (node == nullptr ||
+      (node->state != tree::Lifecycle::kAlive && node->state != tree::Lifecycle::kOrphaned)) {
     return;
   }
-  CallId hello = pending_.Add(
-      loop_.ReadClock() + options_.hello_timeout, id, [this, id](wire::Outcome hello) {
+  CallId hello =
+      pending_.Add(loop_.ReadClock() + options_.hello_timeout, id, [this, id](wire::Outcome hello) {
         topology_.EndReattach(id);
         // A frozen child re-attaches when it wakes; until then its requests time out.
         if (!hello.ok()) log_.Debug("node %d did not re-attach: %s", id, hello.status().ToString());
@@ -252,8 +246,8 @@ std::vector<api::NodeInfo> Core::Topology() const {
   std::vector<api::NodeInfo> nodes;
   for (const tree::Topology::Row& row : topology_.Rows()) {
     const tree::Node& n = *row.node;
-    nodes.push_back({n.id, n.parent, n.pid, tree::ShownState(n, topology_.Reachable(n.id)),
-                     row.depth});
+    nodes.push_back(
+        {n.id, n.parent, n.pid, tree::ShownState(n, topology_.Reachable(n.id)), row.depth});
   }
   return nodes;
 }

@@ -25,9 +25,9 @@ struct ControllerOptions {
   // At shutdown, how long workers have to exit before SIGKILL.
   absl::Duration shutdown_grace = absl::Seconds(2);
   // Commands read but not yet answered; stdin is not read while at the cap.
-  size_t max_in_flight = 1024;
+  size_t max_in_flight = api::kMaxCliInFlight;
   // A line longer than this (no '\n' within it) is answered with an error.
-  size_t max_line_bytes = 1 << 16;
+  size_t max_line_bytes = api::kMaxLineBytes;
   // Read the next line only once the current one is answered.
   bool sync = false;
   // Print "> " before input (when stdin is a terminal).

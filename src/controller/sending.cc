@@ -1,9 +1,8 @@
 // The core: sending down the tree — routes, the per-root batches of calls
 // (link/sender.h) and the calls whose send failed.
-#include "controller/core.h"
-
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "controller/core.h"
 #include "wire/codec.h"
 #include "wire/deadline.h"
 
@@ -23,7 +22,7 @@ absl::Status Core::SendToRoot(NodeId root, v1::Envelope& envelope) {
 }
 
 absl::Status Core::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
-                                  absl::Time deadline) {
+                            absl::Time deadline) {
   tree::Topology::Path route = topology_.Route(target);
   if (route.empty()) return absl::NotFoundError("no route");
   envelope.set_target(target);
@@ -39,7 +38,7 @@ absl::Status Core::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
 }
 
 void Core::OnRootSendFailed(NodeId root, absl::Span<const link::Tag> calls,
-                                  const absl::Status& why) {
+                            const absl::Status& why) {
   // Resolved by FlushRoots, never here: callers of SendDown and SendToRoot
   // hold state that a callback could change.
   log_.Debug("%d calls to node %d not sent: %s", calls.size(), root, why.ToString());
@@ -61,10 +60,10 @@ void Core::FlushRoots() {
 }
 
 void Core::Call(NodeId target, v1::Envelope& request, absl::Duration timeout,
-                      wire::PendingCalls::Callback callback) {
+                wire::PendingCalls::Callback callback) {
   if (pending_.InFlightTo(target) >= options_.max_node_in_flight) {
-    callback(absl::ResourceExhaustedError(absl::StrCat(
-        "over ", options_.max_node_in_flight, " calls in flight to node ", target)));
+    callback(absl::ResourceExhaustedError(
+        absl::StrCat("over ", options_.max_node_in_flight, " calls in flight to node ", target)));
     return;
   }
   absl::Time deadline = loop_.ReadClock() + timeout;

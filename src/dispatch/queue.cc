@@ -65,7 +65,9 @@ bool Queue::Pass(absl::Time now) {
   arrived_.clear();
   bool ran = false;
   running_ = true;
+  unvisited_ = pass.size();
   for (Entry& e : pass) {
+    --unvisited_;
     // Past its deadline it runs now, out of turn, only to answer that.
     if (e.op.deadline > now && Blocked(e)) {
       Wait(std::move(e));

@@ -21,29 +21,24 @@
 
 #include <cstdint>
 #include <deque>
-#include <optional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
+#include "api/operations.h"
 #include "common/ids.h"
 #include "tree/topology.h"
 
 namespace arbor::dispatch {
 
-using Nodes = absl::InlinedVector<NodeId, 2>;  // the target, and a create's parent
+using Nodes = api::Nodes;  // the target, and a create's parent
 
-struct Operation {
-  Nodes nodes;
-  bool is_remove = false;
-  // Set: a barrier, which also waits until this says it may run (the CLI: every
-  // line before it has answered).
-  absl::AnyInvocable<bool() const> barrier;
-  bool sequenced = false;  // waits behind an earlier barrier that still waits
-  absl::Time deadline = absl::InfiniteFuture();
+// What it waits for (api/operations.h), and what runs then.
+struct Operation : api::Order {
   absl::AnyInvocable<void()> run;
 };
 
@@ -64,8 +59,9 @@ class Queue {
   // the tree's generation, a deadline, or a waiting barrier's own condition.
   void Pump(absl::Time now);
 
-  bool empty() const { return waiting_.empty() && arrived_.empty(); }
-  size_t size() const { return waiting_.size() + arrived_.size(); }
+  // Waiting operations, also those of a pass in progress not looked at yet.
+  size_t size() const { return waiting_.size() + arrived_.size() + unvisited_; }
+  bool empty() const { return size() == 0; }
   // The earliest deadline of a waiting operation: Pump should run by then.
   std::optional<absl::Time> NextDeadline() const;
 
@@ -85,13 +81,14 @@ class Queue {
 
   const tree::Topology& tree_;
   std::deque<Entry> waiting_;
-  std::vector<Entry> arrived_;  // added while an operation ran
+  std::vector<Entry> arrived_;              // added while an operation ran
   absl::flat_hash_map<NodeId, int> names_;  // node -> waiting operations naming it
   // Waiting barriers by order (a deque's elements stay put on push_back).
   std::map<uint64_t, const Operation*> barriers_;
   absl::Time next_deadline_ = absl::InfiniteFuture();  // of the waiting ones
   uint64_t next_order_ = 1;
   bool running_ = false;
+  size_t unvisited_ = 0;  // of the pass in progress
   uint64_t seen_generation_ = 0;
 };
 

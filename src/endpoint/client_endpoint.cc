@@ -17,24 +17,23 @@ absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
         "refusing --listen ", options.endpoint,
         ": not loopback, and clients are not authenticated (add --insecure-listen to accept)"));
   }
-  if (absl::StartsWith(options.endpoint, "ipc://") && transport::IpcPathInUse(options.endpoint.substr(6))) {
+  if (absl::StartsWith(options.endpoint, "ipc://") &&
+      transport::IpcPathInUse(options.endpoint.substr(6))) {
     // libzmq would unlink the live socket of another controller and take its path.
-    return absl::AlreadyExistsError(
-        absl::StrCat("another process listens at ", options.endpoint));
+    return absl::AlreadyExistsError(absl::StrCat("another process listens at ", options.endpoint));
   }
   ASSIGN_OR_RETURN(transport::Socket socket, transport::Socket::Router(context, options.sockets));
-  auto endpoint = absl::WrapUnique(
-      new ClientEndpoint(options, loop, operations, log, std::move(socket)));
-  ASSIGN_OR_RETURN(endpoint->endpoint_,
-                   transport::ListenFile::Bind(endpoint->socket_, options.endpoint, endpoint->file_));
+  auto endpoint =
+      absl::WrapUnique(new ClientEndpoint(options, loop, operations, log, std::move(socket)));
+  ASSIGN_OR_RETURN(endpoint->endpoint_, transport::ListenFile::Bind(
+                                            endpoint->socket_, options.endpoint, endpoint->file_));
   operations.Watch([raw = endpoint.get(), alive = endpoint->alive_](const api::NodeEvent& event) {
     if (*alive) raw->Publish(event);
   });
-  loop.AddSocket(endpoint->socket_,
-                 [raw = endpoint.get(), after = std::move(after_requests)] {
-                   raw->OnReadable();
-                   after();
-                 });
+  loop.AddSocket(endpoint->socket_, [raw = endpoint.get(), after = std::move(after_requests)] {
+    raw->OnReadable();
+    after();
+  });
   return endpoint;
 }
 
@@ -60,7 +59,8 @@ void ClientEndpoint::OnReadable() {
     if (frames_.size() != 2) {
       operations_.CountDroppedFrame();
       if (frames_.size() > 2) {
-        Reject(frames_[0], v1::Envelope(), absl::InvalidArgumentError("one envelope frame per message"));
+        Reject(frames_[0], v1::Envelope(),
+               absl::InvalidArgumentError("one envelope frame per message"));
       }
       continue;
     }
@@ -80,8 +80,8 @@ void ClientEndpoint::OnReadable() {
     int& in_flight = in_flight_[client];
     if (in_flight >= options_.max_in_flight_per_client) {
       Reject(client, request,
-             absl::ResourceExhaustedError(absl::StrCat(
-                 "over ", options_.max_in_flight_per_client, " calls in flight")));
+             absl::ResourceExhaustedError(
+                 absl::StrCat("over ", options_.max_in_flight_per_client, " calls in flight")));
       continue;
     }
     ++in_flight;
@@ -92,9 +92,9 @@ void ClientEndpoint::OnReadable() {
 void ClientEndpoint::StartExec(const std::string& client, const v1::Envelope& request,
                                absl::Time deadline) {
   const v1::ExecRequest& exec = request.exec_request();
-  auto call = std::make_unique<ExecCall>(ExecCall{
-      alive_, client, request.correlation_id(), request.target(), deadline, exec.key(),
-      exec.has_value() ? std::optional<int64_t>(exec.value()) : std::nullopt});
+  auto call = std::make_unique<ExecCall>(
+      ExecCall{alive_, client, request.correlation_id(), request.target(), deadline, exec.key(),
+               exec.has_value() ? std::optional<int64_t>(exec.value()) : std::nullopt});
   NodeId target = call->target;
   operations_.Dispatch(api::Operations::Order::For({target}, false, deadline),
                        [this, call = std::move(call)]() mutable { RunExec(std::move(call)); });
@@ -102,16 +102,12 @@ void ClientEndpoint::StartExec(const std::string& client, const v1::Envelope& re
 
 void ClientEndpoint::RunExec(std::unique_ptr<ExecCall> call) {
   if (!*call->alive) return;
-  absl::Duration timeout = absl::ZeroDuration();  // zero: the controller's defaults
-  if (call->deadline != absl::InfiniteFuture()) {
-    if (loop_.now() >= call->deadline) {
-      // Its budget ran out while it waited for the node: that is the answer.
-      Reply(call->client, call->correlation_id, call->target,
-            absl::DeadlineExceededError("deadline exceeded while waiting for the node"));
-      return;
-    }
-    timeout = call->deadline - loop_.now();
+  if (Past(call->deadline)) {
+    // Its budget ran out while it waited for the node: that is the answer.
+    Reply(call->client, call->correlation_id, call->target, WaitedTooLong());
+    return;
   }
+  absl::Duration timeout = Left(call->deadline);
   NodeId target = call->target;
   const std::string& key = call->key;
   std::optional<int64_t> value = call->value;
@@ -123,9 +119,21 @@ void ClientEndpoint::RunExec(std::unique_ptr<ExecCall> call) {
                        body.mutable_exec_reply()->set_found(result->found);
                        body.mutable_exec_reply()->set_value(result->value);
                      }
-                     Reply(call->client, call->correlation_id, call->target, result.status(),
-                           body);
+                     Reply(call->client, call->correlation_id, call->target, result.status(), body);
                    });
+}
+
+bool ClientEndpoint::Past(absl::Time deadline) const {
+  return deadline != absl::InfiniteFuture() && loop_.now() >= deadline;
+}
+
+absl::Duration ClientEndpoint::Left(absl::Time deadline) const {
+  if (deadline == absl::InfiniteFuture()) return absl::ZeroDuration();  // the core's defaults
+  return deadline - loop_.now();
+}
+
+absl::Status ClientEndpoint::WaitedTooLong() {
+  return absl::DeadlineExceededError("deadline exceeded while waiting for the node");
 }
 
 void ClientEndpoint::Reply(const std::string& client, uint64_t correlation_id, NodeId target,
@@ -182,8 +190,7 @@ void ClientEndpoint::Publish(const api::NodeEvent& node_event) {
     for (uint64_t watch : watches) {
       event.set_correlation_id(watch);
       wire::EncodeTo(event, send_buffer_);
-      absl::Status sent =
-          socket_.Send({std::string_view(client), std::string_view(send_buffer_)});
+      absl::Status sent = socket_.Send({std::string_view(client), std::string_view(send_buffer_)});
       if (absl::IsUnavailable(sent)) {
         gone.push_back(client);
         break;

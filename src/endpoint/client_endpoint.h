@@ -15,10 +15,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "arbor/v1/arbor.pb.h"
 #include "api/defaults.h"
-#include "common/log.h"
 #include "api/operations.h"
+#include "arbor/v1/arbor.pb.h"
+#include "common/log.h"
 #include "transport/event_loop.h"
 #include "transport/listen_file.h"
 #include "transport/socket.h"
@@ -46,9 +46,8 @@ class ClientEndpoint {
   // `after_requests` runs after each batch of requests read (the controller
   // arms its deadline timer and runs what waited).
   static absl::StatusOr<std::unique_ptr<ClientEndpoint>> Start(
-      const ClientEndpointOptions& options, transport::Context& context,
-      transport::EventLoop& loop, api::Operations& operations, const Logger& log,
-      std::function<void()> after_requests);
+      const ClientEndpointOptions& options, transport::Context& context, transport::EventLoop& loop,
+      api::Operations& operations, const Logger& log, std::function<void()> after_requests);
   ~ClientEndpoint();
   ClientEndpoint(const ClientEndpoint&) = delete;
   ClientEndpoint& operator=(const ClientEndpoint&) = delete;
@@ -112,6 +111,11 @@ class ClientEndpoint {
   // The hot path: an exec dispatched, run, and answered from an arena envelope.
   void StartExec(const std::string& client, const v1::Envelope& request, absl::Time deadline);
   void RunExec(std::unique_ptr<ExecCall> call);
+  // A request's budget (InfiniteFuture: none): whether it ran out, what is
+  // left (zero: the core's defaults), and the answer when it ran out waiting.
+  bool Past(absl::Time deadline) const;
+  absl::Duration Left(absl::Time deadline) const;
+  static absl::Status WaitedTooLong();
   // Replies with `status` (and `body`'s oneof, when OK; `body` is completed
   // with the reply's fields and sent); counts the call done.
   void Reply(const std::string& client, uint64_t correlation_id, NodeId target,

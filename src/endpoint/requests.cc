@@ -16,21 +16,19 @@ ClientEndpoint::Responder::Responder(ClientEndpoint& endpoint, const std::string
           Caller{client, request.correlation_id(), request.target(), deadline})) {}
 
 void ClientEndpoint::Responder::operator()(const absl::Status& status, v1::Envelope body) const {
-  if (*alive_) endpoint_->Reply(caller_->client, caller_->correlation_id, caller_->target, status, body);
+  if (!*alive_) return;
+  endpoint_->Reply(caller_->client, caller_->correlation_id, caller_->target, status, body);
 }
 
 bool ClientEndpoint::Responder::Expired() const {
   if (!*alive_) return true;
-  if (caller_->deadline == absl::InfiniteFuture() || endpoint_->loop_.now() < caller_->deadline) {
-    return false;
-  }
-  (*this)(absl::DeadlineExceededError("deadline exceeded while waiting for the node"));
+  if (!endpoint_->Past(caller_->deadline)) return false;
+  (*this)(WaitedTooLong());
   return true;
 }
 
 absl::Duration ClientEndpoint::Responder::Timeout() const {
-  if (caller_->deadline == absl::InfiniteFuture()) return absl::ZeroDuration();  // the defaults
-  return caller_->deadline - endpoint_->loop_.now();
+  return endpoint_->Left(caller_->deadline);
 }
 
 void ClientEndpoint::OnRequest(const std::string& client, v1::Envelope& request) {
@@ -104,31 +102,30 @@ void ClientEndpoint::OnCreate(const v1::CreateRequest& create, absl::Time deadli
 }
 
 void ClientEndpoint::OnPing(NodeId target, absl::Time deadline, Responder reply) {
-  operations_.Dispatch(Order::For({target}, false, deadline),
-                       [this, target, reply = std::move(reply)] {
-    if (reply.Expired()) return;
-    operations_.Ping(target, reply.Timeout(), [reply](absl::StatusOr<bool> answered) {
-      v1::Envelope body;
-      if (answered.ok()) body.mutable_ping_reply()->set_answered(*answered);
-      reply(answered.status(), std::move(body));
-    });
-  });
+  operations_.Dispatch(
+      Order::For({target}, false, deadline), [this, target, reply = std::move(reply)] {
+        if (reply.Expired()) return;
+        operations_.Ping(target, reply.Timeout(), [reply](absl::StatusOr<bool> answered) {
+          v1::Envelope body;
+          if (answered.ok()) body.mutable_ping_reply()->set_answered(*answered);
+          reply(answered.status(), std::move(body));
+        });
+      });
 }
 
 void ClientEndpoint::OnRemove(NodeId target, absl::Time deadline, Responder reply) {
   operations_.Dispatch(Order::For({target}, true, deadline),
                        [this, target, reply = std::move(reply)] {
-    if (reply.Expired()) return;
-    operations_.Remove(target, reply.Timeout(), [reply](absl::Status done) {
-      v1::Envelope body;
-      if (done.ok()) body.mutable_remove_reply();
-      reply(done, std::move(body));
-    });
-  });
+                         if (reply.Expired()) return;
+                         operations_.Remove(target, reply.Timeout(), [reply](absl::Status done) {
+                           v1::Envelope body;
+                           if (done.ok()) body.mutable_remove_reply();
+                           reply(done, std::move(body));
+                         });
+                       });
 }
 
-void ClientEndpoint::OnWatch(const std::string& client, uint64_t watch_id,
-                             const Responder& reply) {
+void ClientEndpoint::OnWatch(const std::string& client, uint64_t watch_id, const Responder& reply) {
   absl::flat_hash_set<uint64_t>& watches = watchers_[client];
   if (static_cast<int>(watches.size()) >= options_.max_watches_per_client) {
     reply(absl::ResourceExhaustedError(

@@ -21,8 +21,8 @@ absl::StatusOr<int64_t> ParseInt(absl::string_view name, absl::string_view value
 }
 
 absl::Status Bad(absl::string_view name, absl::string_view value, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("bad value '", value, "' for --", name, " (",
-                                                 what, ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("bad value '", value, "' for --", name, " (", what, ")"));
 }
 
 // One flag: its name, its help line, and how its value lands in WorkerArgs.
@@ -102,8 +102,7 @@ constexpr Flag kFlags[] = {
        args.adopt_orphans = value == "adopt";
        return absl::OkStatus();
      }},
-    {"adopt_timeout_ms",
-     "how long an ancestor may take to answer before the next one up is tried; default 1000",
+    {"adopt_timeout_ms", "how long an ancestor may take to answer before the next one up is tried",
      [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
        absl::StatusOr<int64_t> n = ParseInt(name, value);
        if (!n.ok()) return n.status();

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "api/defaults.h"
 #include "common/ids.h"
 #include "transport/endpoints.h"
 #include "wire/lineage.h"
@@ -19,22 +20,22 @@ namespace arbor::launch {
 // Everything a worker's main learns from the controller. The defaults are what
 // a worker assumes for a flag that is absent.
 struct WorkerArgs {
-  NodeId id = -1;                    // --id: required, a worker id (0 .. kMaxNodeId)
-  NodeId parent = kControllerId;     // --parent: the parent's id (-1: the controller)
-  std::string parent_endpoint;       // --parent_endpoint: required, the parent's ROUTER
+  NodeId id = -1;                 // --id: required, a worker id (0 .. kMaxNodeId)
+  NodeId parent = kControllerId;  // --parent: the parent's id (-1: the controller)
+  std::string parent_endpoint;    // --parent_endpoint: required, the parent's ROUTER
   // --ancestors: beyond the parent, nearest first, ending with the controller
   // (wire/lineage.h's format); empty (the flag absent) for none.
   std::vector<wire::Ancestor> ancestors;
   transport::Transport transport = transport::Transport::kIpc;  // --transport: ipc or tcp
-  std::string ipc_dir;               // --ipc_dir: where the worker's ipc endpoint goes
+  std::string ipc_dir;  // --ipc_dir: where the worker's ipc endpoint goes
   // --heartbeat_ms: the period until the parent says otherwise; zero = off.
   absl::Duration heartbeat = absl::ZeroDuration();
-  pid_t controller_pid = 0;          // --controller_pid: exit at once unless our parent
-  bool verbose = false;              // --verbose: log more on stderr
-  bool adopt_orphans = true;         // --orphans=adopt|exit: when the parent is gone
+  pid_t controller_pid = 0;   // --controller_pid: exit at once unless our parent
+  bool verbose = false;       // --verbose: log more on stderr
+  bool adopt_orphans = true;  // --orphans=adopt|exit: when the parent is gone
   // --adopt_timeout_ms: how long an ancestor may take to answer before the next
   // one up is tried; positive.
-  absl::Duration adopt_timeout = absl::Seconds(1);
+  absl::Duration adopt_timeout = api::kAdoptTimeout;
 
   bool operator==(const WorkerArgs&) const = default;
 };

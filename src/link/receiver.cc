@@ -11,8 +11,7 @@ namespace arbor::link {
 absl::StatusOr<Receiver::Peer> Receiver::CheckPeer(PeerShape shape) const {
   if (shape == PeerShape::kDealer) {
     if (frames_.size() != 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("expected 1 frame, got ", frames_.size()));
+      return absl::InvalidArgumentError(absl::StrCat("expected 1 frame, got ", frames_.size()));
     }
     return Peer{kOnlyPeer, frames_[0]};
   }

@@ -55,8 +55,8 @@ class Receiver {
   // as many as wire::Unbatch took from it. A receive error ends the drain.
   // Returns how many it took. The callbacks may call back into anything but
   // this Receiver.
-  int Drain(ReceiveFn receive, PeerShape shape, int budget, EnvelopeFn on_envelope,
-            DropFn on_drop, StopFn stop);
+  int Drain(ReceiveFn receive, PeerShape shape, int budget, EnvelopeFn on_envelope, DropFn on_drop,
+            StopFn stop);
   int Drain(transport::Socket& socket, PeerShape shape, int budget, EnvelopeFn on_envelope,
             DropFn on_drop, StopFn stop) {
     return Drain([&socket](transport::Frames& f) { return socket.Receive(f); }, shape, budget,
@@ -73,9 +73,9 @@ class Receiver {
   };
   absl::StatusOr<Peer> CheckPeer(PeerShape shape) const;
 
-  transport::Frames frames_;       // each message, its buffers reused
-  wire::ScratchEnvelope frame_;    // each message's envelope is decoded here
-  wire::ScratchEnvelope inner_;    // each envelope of a batch
+  transport::Frames frames_;     // each message, its buffers reused
+  wire::ScratchEnvelope frame_;  // each message's envelope is decoded here
+  wire::ScratchEnvelope inner_;  // each envelope of a batch
 };
 
 }  // namespace arbor::link

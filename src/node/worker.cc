@@ -22,8 +22,7 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Start(const WorkerOptions& optio
   }
   process::RaiseFileLimit();
   // Before the ZeroMQ context exists: its threads inherit the mask.
-  ASSIGN_OR_RETURN(process::SignalFd signals,
-                   process::SignalFd::Open({SIGINT, SIGTERM, SIGHUP}));
+  ASSIGN_OR_RETURN(process::SignalFd signals, process::SignalFd::Open({SIGINT, SIGTERM, SIGHUP}));
   auto worker = absl::WrapUnique(new Worker(options, std::move(signals)));
   RETURN_IF_ERROR(worker->Setup());
   return worker;
@@ -51,14 +50,14 @@ Worker::~Worker() = default;
 absl::Status Worker::Setup() {
   ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
   children_.emplace(std::move(router));
-  std::string bind = transport::WorkerBindEndpoint(options_.transport, options_.ipc_dir,
-                                                   options_.id, getpid());
+  std::string bind =
+      transport::WorkerBindEndpoint(options_.transport, options_.ipc_dir, options_.id, getpid());
   ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
   loop_.AddSocket(*children_, [this] { OnChildReadable(); });
   loop_.AddFd(signals_.fd(), [this] { OnSignal(); });
-  parent_.emplace(context_, loop_, options_.sockets, options_.id, options_.refusals_to_give_up,
-                  [this] { OnParentReadable(); },
-                  [this] { OnParentGone(); });
+  parent_.emplace(
+      context_, loop_, options_.sockets, options_.id, options_.refusals_to_give_up,
+      [this] { OnParentReadable(); }, [this] { OnParentGone(); });
   RETURN_IF_ERROR(parent_->Connect(options_.parent_id, options_.parent_endpoint, 0));
   loop_.AddBeforeWait([this] { FlushBatches(); });
   SendHello();
@@ -99,8 +98,8 @@ void Worker::OnHeartbeatTimer() {
   for (const health::LinkChange& change : detector_.Tick(loop_.now())) {
     ReportLink(change.id, change.up);
   }
-  heartbeat_timer_ = loop_.ScheduleAt(loop_.now() + detector_.interval(),
-                                      [this] { OnHeartbeatTimer(); });
+  heartbeat_timer_ =
+      loop_.ScheduleAt(loop_.now() + detector_.interval(), [this] { OnHeartbeatTimer(); });
 }
 
 void Worker::OnParentReadable() {
@@ -266,7 +265,6 @@ void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
   ancestors_ = wire::Above(ancestors_, parent_id);
   SendLineage();
 }
-
 
 void Worker::OnChildReadable() {
   receiver_.Drain(

@@ -13,8 +13,9 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
-#include "absl/types/span.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "api/defaults.h"
 #include "arbor/v1/arbor.pb.h"
 #include "common/ids.h"
 #include "common/log.h"
@@ -22,13 +23,13 @@
 #include "link/receiver.h"
 #include "link/sender.h"
 #include "node/parent_link.h"
-#include "wire/lineage.h"
 #include "node/store.h"
 #include "process/signals.h"
 #include "transport/endpoints.h"
 #include "transport/event_loop.h"
 #include "transport/monitor.h"
 #include "transport/socket.h"
+#include "wire/lineage.h"
 #include "wire/scratch.h"
 
 namespace arbor::node {
@@ -43,12 +44,12 @@ struct WorkerOptions {
   bool adopt_orphans = true;
   // How long an ancestor may take to answer an orphan's Hello before the next
   // one up is tried: a frozen ancestor accepts the connection and never answers.
-  absl::Duration adopt_timeout = absl::Seconds(1);
+  absl::Duration adopt_timeout = api::kAdoptTimeout;
   transport::Transport transport = transport::Transport::kIpc;
-  std::string ipc_dir;          // where the ipc endpoint goes
+  std::string ipc_dir;  // where the ipc endpoint goes
   // Heartbeat period until the parent says otherwise; zero = off.
   absl::Duration heartbeat = absl::ZeroDuration();
-  pid_t controller_pid = 0;     // exit at once if it is not our parent
+  pid_t controller_pid = 0;  // exit at once if it is not our parent
   bool verbose = false;
   transport::SocketOptions sockets;
   // Consecutive refused reconnects after which the parent counts as gone.
@@ -139,7 +140,7 @@ class Worker {
   std::optional<transport::Socket> children_;
   std::optional<ParentLink> parent_;
   std::vector<wire::Ancestor> ancestors_;  // beyond the parent
-  uint64_t hellos_ = 0;              // Hello.attempt of the last one sent
+  uint64_t hellos_ = 0;                    // Hello.attempt of the last one sent
   // Re-attaching: the index in ancestors_ of the next one to try; when we gave
   // the current one our first Hello; the timer that says it again or gives up.
   // Done when the controller's Lineage for us arrives through it. (No default

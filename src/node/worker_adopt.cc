@@ -4,9 +4,8 @@
 // parent. A frozen ancestor (connection accepted, nothing answered), or one that
 // lost the Hello while it was re-attaching itself, is skipped after
 // adopt_timeout; a dead one as soon as its reconnects are refused.
-#include "node/worker.h"
-
 #include "absl/strings/str_cat.h"
+#include "node/worker.h"
 #include "wire/codec.h"
 
 namespace arbor::node {

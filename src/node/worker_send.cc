@@ -1,10 +1,9 @@
 // Worker: what it sends and how — batched per peer (link/sender.h), flushed
 // when the loop turn ends, before a direct send to the same peer, and before
 // re-attaching or exiting.
-#include "node/worker.h"
-
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "node/worker.h"
 #include "wire/codec.h"
 
 namespace arbor::node {

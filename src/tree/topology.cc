@@ -24,9 +24,7 @@ std::string_view LifecycleName(Lifecycle state) {
   return "?";
 }
 
-bool Running(Lifecycle state) {
-  return state != Lifecycle::kCreating && state != Lifecycle::kDead;
-}
+bool Running(Lifecycle state) { return state != Lifecycle::kCreating && state != Lifecycle::kDead; }
 
 const Node* Topology::Find(NodeId id) const {
   auto it = nodes_.find(id);

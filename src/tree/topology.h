@@ -26,17 +26,21 @@
 
 namespace arbor::tree {
 
-//            BeginCreate          FinishCreate
-//   (none) ─────────────▶ creating ───────────▶ alive ◀────────────┐
-//              AbortCreate: erased, or dead again │ ▲ ▲             │ TakeHello,
-//                                   BeginRemove ▼ │ │ EndReattach  │ EndReattach
-//                    RemoveFailed ◀──────── removing │             │
-//                                  Exited ▼        BeginReattach  orphaned
-//                                      leaving      ▼             ▲ parent's MarkDead
-//                                                 reattaching     │
-//   Remove (a reply, or a purge of a dead node): erased.   MarkDead: dead, from any.
+// The transitions, each a method below:
+//   BeginCreate    (none), dead         -> creating
+//   FinishCreate   creating             -> alive
+//   AbortCreate    creating             -> erased, or dead again (a re-create)
+//   BeginRemove    alive, orphaned      -> removing
+//   Exited         removing             -> leaving
+//   RemoveFailed   removing             -> alive (orphaned if its parent is dead);
+//                  leaving              -> (the caller marks it dead)
+//   Remove         any                  -> erased; its children move to its parent
+//   BeginReattach  alive, orphaned      -> reattaching
+//   EndReattach    reattaching          -> alive (orphaned if its parent is dead)
+//   TakeHello      orphaned, reattaching -> alive (other states are kept)
+//   MarkDead       any                  -> dead; its alive children -> orphaned
 enum class Lifecycle {
-  kCreating,     // asked its parent / spawned; no Hello yet
+  kCreating,  // asked its parent / spawned; no Hello yet
   kAlive,
   kOrphaned,     // alive, but its parent died; not heard from since (adoption)
   kReattaching,  // its parent was removed and told it to move; no Hello yet
@@ -51,11 +55,11 @@ struct Node {
   NodeId parent = kControllerId;
   std::set<NodeId> children;  // ordered: `tree` lists children by id
   Lifecycle state = Lifecycle::kCreating;
-  pid_t pid = 0;              // 0 until spawned
-  std::string endpoint;       // its ROUTER for children, known from its Hello
+  pid_t pid = 0;         // 0 until spawned
+  std::string endpoint;  // its ROUTER for children, known from its Hello
   // The pending call waiting for its Hello (creating, reattaching); 0: none.
   CallId hello_call = 0;
-  uint64_t hello_attempt = 0;  // Hello.attempt of the newest Hello taken from this pid
+  uint64_t hello_attempt = 0;      // Hello.attempt of the newest Hello taken from this pid
   bool link_up = true;             // the parent's verdict on the link to this node
   bool reported_available = true;  // what the last Heartbit line said
   // A create over a dead node: what to restore if it fails.
@@ -75,7 +79,7 @@ struct Transition {
 // What a Hello claims, and the link it came up through.
 // (That a root's Hello comes through its own link is the tree link's check.)
 struct HelloClaim {
-  NodeId from;    // the controller's child it arrived through
+  NodeId from;  // the controller's child it arrived through
   NodeId id;
   NodeId parent;
   pid_t pid;
@@ -121,7 +125,9 @@ class Topology {
   void NoteHello(const HelloClaim& claim);
 
   // ---- dying, removing, moving ----
-  // Dead, from any state; its alive children are orphaned.
+  // Dead, from any state; its alive children are orphaned. (A creating node
+  // is never marked dead by the core: its exit fails its Hello wait, and
+  // AbortCreate follows.)
   void MarkDead(NodeId id);
   // Alive -> removing.
   void BeginRemove(NodeId id);
@@ -150,8 +156,8 @@ class Topology {
   // Inline up to depth 8: no allocation on the hot path of shallow trees.
   using Path = absl::InlinedVector<NodeId, 8>;
   Path Route(NodeId id) const;
-  // Alive (or orphaned, reattaching, removing) and every node on the route so,
-  // with its link up.
+  // Running (alive, orphaned, reattaching, removing or leaving) and every node
+  // on the route so, with its link up.
   bool Reachable(NodeId id) const;
   // Every link on the route up (death ignored: Heartbit lines come from the
   // silence detector only).
