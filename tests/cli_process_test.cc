@@ -66,6 +66,26 @@ TEST(CliProcessTest, CreateRefusesATakenIdAndAnUnknownParent) {
   EXPECT_TRUE(arbor.FinishCleanly());
 }
 
+TEST(CliProcessTest, WithoutAHostsFileEveryNodeIsLocal) {
+  // README "Hosts": without --hosts there is one host, `local`; `@local` is
+  // the same as no host, and any other name is unknown.
+  ArborProcess arbor;
+  pid_t p1 = 0;
+  ASSERT_TRUE(arbor.Create("1 -1 @local", &p1));
+  pid_t p2 = 0;
+  ASSERT_TRUE(arbor.Create("2 1", &p2));  // on its parent's host
+  arbor.Send("create 3 -1 @h1");
+  EXPECT_TRUE(arbor.ExpectLine("Error: Unknown host 'h1'"));
+  arbor.Send("create 3 1 @");
+  EXPECT_TRUE(arbor.ExpectLine("Error: Unknown host ''"));
+  arbor.Send("hosts");
+  EXPECT_TRUE(arbor.ExpectLine("local 127.0.0.1 nodes=2"));
+  arbor.Send("tree");  // no ` @name` for local nodes
+  EXPECT_TRUE(arbor.ExpectLine(absl::StrCat("1 pid ", p1, " available")));
+  EXPECT_TRUE(arbor.ExpectLine(absl::StrCat("  2 pid ", p2, " available")));
+  EXPECT_TRUE(arbor.FinishCleanly());
+}
+
 TEST(CliProcessTest, ExecSavesLoadsAndOverwrites) {
   ArborProcess arbor;
   pid_t pid = 0;

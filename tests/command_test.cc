@@ -31,7 +31,9 @@ std::string Describe(const Parsed& parsed) {
   }
   const Command& c = std::get<Command>(parsed);
   if (const auto* x = std::get_if<CreateCommand>(&c)) {
-    return absl::StrCat("create id=", x->id, " parent=", x->parent);
+    std::string out = absl::StrCat("create id=", x->id, " parent=", x->parent);
+    if (!x->host.empty()) absl::StrAppend(&out, " host=", x->host);
+    return out;
   }
   if (const auto* x = std::get_if<ExecCommand>(&c)) {
     std::string out = absl::StrCat("exec id=", x->id, " key=", x->key);
@@ -45,6 +47,7 @@ std::string Describe(const Parsed& parsed) {
   if (const auto* x = std::get_if<RemoveCommand>(&c)) return absl::StrCat("remove id=", x->id);
   if (std::holds_alternative<TreeCommand>(c)) return "tree";
   if (std::holds_alternative<StatsCommand>(c)) return "stats";
+  if (std::holds_alternative<HostsCommand>(c)) return "hosts";
   if (std::holds_alternative<HelpCommand>(c)) return "help";
   if (std::holds_alternative<QuitCommand>(c)) return "quit";
   return "(unknown variant)";
@@ -91,6 +94,16 @@ INSTANTIATE_TEST_SUITE_P(
         {"create x y", "Error: Invalid id 'x'"},  // left to right
         {"create 1 y", "Error: Invalid id 'y'"},
         {"create +5", "Error: Invalid id '+5'"},
+        // `@host`, last (README "Hosts"); the usage line stays the command line's.
+        {"create 10 @h1", "create id=10 parent=-1 host=h1"},
+        {"create 12 10 @gpu7.lab", "create id=12 parent=10 host=gpu7.lab"},
+        {"create 12 -1 @local", "create id=12 parent=-1 host=local"},
+        {"create 12 10 @", "Error: Unknown host ''"},  // not "on its parent's host"''
+        {"create @h1", "Error: Invalid id '@h1'"},
+        {"create 5 @h1 6", "Error: Usage: create id [parent]"},
+        {"create 5 6 @h1 @h2", "Error: Usage: create id [parent]"},
+        {"create 5 6 7 @h1", "Error: Usage: create id [parent]"},
+        {"create x @h1", "Error: Invalid id 'x'"},
         {"create 0x1", "Error: Invalid id '0x1'"},
         {"create 5 +1", "Error: Invalid id '+1'"},
         {"create 1.5", "Error: Invalid id '1.5'"},
@@ -184,6 +197,8 @@ INSTANTIATE_TEST_SUITE_P(PingRemoveAndBareWords, ParseLineTest,
                              {"remove 1 2", "Error: Usage: remove id"},
                              {"tree", "tree"},
                              {"stats", "stats"},
+                             {"hosts", "hosts"},
+                             {"hosts all", "Error: Usage: hosts"},
                              {"help", "help"},
                              {"quit", "quit"},
                              {"tree 1", "Error: Usage: tree"},
@@ -253,7 +268,8 @@ TEST(NodesOfTest, TargetAndParentOfEachCommand) {
 }
 
 TEST(NodesOfTest, CommandsThatNameNoNode) {
-  for (const char* line : {"tree", "stats", "help", "quit", "heartbit 10", "heartbeat 0"}) {
+  for (const char* line :
+       {"tree", "stats", "hosts", "help", "quit", "heartbit 10", "heartbeat 0"}) {
     SCOPED_TRACE(line);
     EXPECT_THAT(NodesOfLine(line), IsEmpty());
   }
@@ -281,7 +297,7 @@ TEST(HelpLinesTest, NamesEveryCommand) {
   const std::vector<std::string>& lines = HelpLines();
   ASSERT_FALSE(lines.empty());
   for (const char* word :
-       {"create", "exec", "heartbit", "ping", "remove", "tree", "stats", "help", "quit"}) {
+       {"create", "exec", "heartbit", "ping", "remove", "tree", "stats", "hosts", "help", "quit"}) {
     bool found = false;
     for (const std::string& line : lines) {
       if (line.rfind(word, 0) == 0) found = true;

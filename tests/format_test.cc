@@ -45,6 +45,7 @@ INSTANTIATE_TEST_SUITE_P(
         {absl::UnavailableError("x"), "Error: Parent is unavailable"},
         {absl::FailedPreconditionError("x"), "Error: Parent is a descendant of id"},
         {absl::DeadlineExceededError("x"), "Error: Worker did not start in time"},
+        {absl::InvalidArgumentError("Unknown host 'h9'"), "Error: Unknown host 'h9'"},
         {absl::InternalError("posix_spawn: No such file or directory"),
          "Error: Spawn failed: posix_spawn: No such file or directory"},
     }));
@@ -149,6 +150,21 @@ TEST(FormatTreeTest, TwoSpacesPerDepthAndEveryState) {
                                             "    13 pid 0 creating",      //
                                             "  14 pid 3140 unavailable",  //
                                             "20 pid 3200 available"));
+}
+
+TEST(FormatTreeTest, NodesOffLocalEndWithTheirHost) {
+  using api::NodeState;
+  EXPECT_THAT(FormatTree({{10, -1, 3128, NodeState::kAvailable, 0, "local"},
+                          {12, 10, 77, NodeState::kAvailable, 1, "h1"},
+                          {13, 12, 0, NodeState::kCreating, 2, "gpu7.lab"},
+                          {14, 10, 3140, NodeState::kDead, 1, ""}}),
+              ElementsAre("10 pid 3128 available", "  12 pid 77 available @h1",
+                          "    13 pid 0 creating @gpu7.lab", "  14 pid 3140 dead"));
+}
+
+TEST(FormatHostsTest, OneLinePerHost) {
+  EXPECT_THAT(FormatHosts({{"local", "10.200.0.1", 2}, {"h1", "10.200.1.2", 0}}),
+              ElementsAre("local 10.200.0.1 nodes=2", "h1 10.200.1.2 nodes=0"));
 }
 
 TEST(FormatTreeTest, DesignSession) {

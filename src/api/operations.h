@@ -59,9 +59,11 @@ class Operations {
   virtual void Dispatch(Order order, absl::AnyInvocable<void()> op) = 0;
 
   // A zero `timeout` means the default of ControllerOptions.
-  // create: pid, or ALREADY_EXISTS, NOT_FOUND (parent), UNAVAILABLE (parent),
-  // FAILED_PRECONDITION (parent below id), DEADLINE_EXCEEDED (no Hello), INTERNAL.
-  virtual void Create(NodeId id, NodeId parent, absl::Duration timeout,
+  // create: on `host` (empty: its parent's host); pid, or ALREADY_EXISTS,
+  // NOT_FOUND (parent), UNAVAILABLE (parent), FAILED_PRECONDITION (parent below
+  // id), INVALID_ARGUMENT "Unknown host 'x'", DEADLINE_EXCEEDED (no Hello),
+  // INTERNAL.
+  virtual void Create(NodeId id, NodeId parent, const std::string& host, absl::Duration timeout,
                       Done<CreateResult> done) = 0;
   // exec: NOT_FOUND (no node), UNAVAILABLE (dead, unreachable), DEADLINE_EXCEEDED.
   virtual void Exec(NodeId id, const std::string& key, std::optional<int64_t> value,
@@ -74,6 +76,8 @@ class Operations {
   // Depth-first, children by id.
   virtual std::vector<api::NodeInfo> Topology() const = 0;
   virtual api::Stats Stats() const = 0;
+  // hosts: every host of the hosts file, in its order (`local` alone without one).
+  virtual std::vector<api::HostInfo> Hosts() const = 0;
   // watch: `on_event` gets every node event from now on (created, lost,
   // removed, adopted, and each Heartbit transition), in order, until the core
   // is destroyed. The CLI prints the transitions; the client endpoint streams

@@ -6,6 +6,7 @@
 #define ARBOR_API_RESULTS_H_
 
 #include <cstdint>
+#include <string>
 
 #include "common/ids.h"
 
@@ -39,6 +40,15 @@ struct NodeInfo {
   int64_t pid = 0;
   NodeState state = NodeState::kUnspecified;
   int depth = 0;
+  std::string host = "local";  // the host it runs on
+};
+
+// One host of the hosts file (`hosts`): where its workers bind, and how many
+// nodes of the topology run there.
+struct HostInfo {
+  std::string name;
+  std::string address;
+  int64_t nodes = 0;
 };
 
 // The controller's counters (`stats`).

@@ -53,7 +53,14 @@ ParseError InvalidId(std::string_view token) {
   return Error(absl::StrCat("Error: Invalid id '", Sv(token), "'"));
 }
 
-Parsed ParseCreate(const std::vector<std::string_view>& w) {
+Parsed ParseCreate(std::vector<std::string_view> w) {
+  // `create id [parent] [@host]`: the host, when given, is the last word.
+  std::string host;
+  if (w.size() >= 3 && w.back()[0] == '@') {
+    host = std::string(w.back().substr(1));
+    if (host.empty()) return Error("Error: Unknown host ''");  // not "its parent's host"
+    w.pop_back();
+  }
   if (w.size() < 2 || w.size() > 3) return Error("Error: Usage: create id [parent]");
   auto id = ParseId(w[1]);
   if (!id) return InvalidId(w[1]);
@@ -63,7 +70,7 @@ Parsed ParseCreate(const std::vector<std::string_view>& w) {
     if (!p) return InvalidId(w[2]);
     parent = *p;
   }
-  return Command(CreateCommand{*id, parent});
+  return Command(CreateCommand{*id, parent, std::move(host)});
 }
 
 Parsed ParseExec(const std::vector<std::string_view>& w) {
@@ -82,8 +89,7 @@ Parsed ParseExec(const std::vector<std::string_view>& w) {
   return Command(std::move(exec));
 }
 
-Parsed ParseOneId(const std::vector<std::string_view>& w, std::string_view usage,
-                  bool is_ping) {
+Parsed ParseOneId(const std::vector<std::string_view>& w, std::string_view usage, bool is_ping) {
   if (w.size() != 2) return Error(absl::StrCat("Error: Usage: ", Sv(usage)));
   auto id = ParseId(w[1]);
   if (!id) return InvalidId(w[1]);
@@ -118,6 +124,7 @@ Parsed ParseLine(std::string_view line) {
   if (verb == "remove") return ParseOneId(w, "remove id", false);
   if (verb == "tree") return ParseBare<TreeCommand>(w);
   if (verb == "stats") return ParseBare<StatsCommand>(w);
+  if (verb == "hosts") return ParseBare<HostsCommand>(w);
   if (verb == "help") return ParseBare<HelpCommand>(w);
   if (verb == "quit") return ParseBare<QuitCommand>(w);
   return Error(absl::StrCat("Error: Unknown command '", Sv(verb), "'"));
@@ -137,12 +144,14 @@ std::vector<NodeId> NodesOf(const Command& command) {
 const std::vector<std::string>& HelpLines() {
   static const auto* lines = new std::vector<std::string>{
       "create id [parent]     start worker id under parent (-1 or omitted: the controller)",
+      "create id [parent] @host  the same, on host (without: on its parent's host)",
       "exec id name [value]   save value under name on node id, or load it",
       "heartbit time          heartbeat period in ms for every node; 0 = off (alias: heartbeat)",
       "ping id                Ok: 1 if node id answers, Ok: 0 if not",
       "remove id              stop node id; its children move to its parent",
       "tree                   the nodes, depth-first, with pid and state",
       "stats                  the controller's counters",
+      "hosts                  the hosts, with their addresses and node counts",
       "help                   this list",
       "quit                   finish pending answers, stop every worker, exit",
   };

@@ -15,7 +15,8 @@ namespace arbor::cli {
 
 struct CreateCommand {
   NodeId id;
-  NodeId parent;  // kControllerId when omitted or -1
+  NodeId parent;     // kControllerId when omitted or -1
+  std::string host;  // `@host`; empty when omitted (its parent's host)
 };
 struct ExecCommand {
   NodeId id;
@@ -33,11 +34,13 @@ struct RemoveCommand {
 };
 struct TreeCommand {};
 struct StatsCommand {};
+struct HostsCommand {};
 struct HelpCommand {};
 struct QuitCommand {};
 
-using Command = std::variant<CreateCommand, ExecCommand, HeartbitCommand, PingCommand,
-                             RemoveCommand, TreeCommand, StatsCommand, HelpCommand, QuitCommand>;
+using Command =
+    std::variant<CreateCommand, ExecCommand, HeartbitCommand, PingCommand, RemoveCommand,
+                 TreeCommand, StatsCommand, HostsCommand, HelpCommand, QuitCommand>;
 
 // A line that is not a command: the exact answer line, and the node it concerns
 // (an exec whose id parsed), so it prints in order with that node's answers.

@@ -18,6 +18,8 @@ std::string FormatCreate(const absl::StatusOr<api::CreateResult>& created) {
       return "Error: Parent is a descendant of id";
     case absl::StatusCode::kDeadlineExceeded:
       return "Error: Worker did not start in time";
+    case absl::StatusCode::kInvalidArgument:  // "Unknown host 'x'"
+      return absl::StrCat("Error: ", s.message());
     default:
       return absl::StrCat("Error: Spawn failed: ", s.message());
   }
@@ -58,8 +60,19 @@ std::vector<std::string> FormatTree(const std::vector<api::NodeInfo>& nodes) {
   std::vector<std::string> lines;
   lines.reserve(nodes.size());
   for (const api::NodeInfo& n : nodes) {
-    lines.push_back(absl::StrCat(std::string(2 * static_cast<size_t>(n.depth), ' '), n.id,
-                                 " pid ", n.pid, " ", StateName(n.state)));
+    std::string line = absl::StrCat(std::string(2 * static_cast<size_t>(n.depth), ' '), n.id,
+                                    " pid ", n.pid, " ", StateName(n.state));
+    if (!n.host.empty() && n.host != "local") absl::StrAppend(&line, " @", n.host);
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+std::vector<std::string> FormatHosts(const std::vector<api::HostInfo>& hosts) {
+  std::vector<std::string> lines;
+  lines.reserve(hosts.size());
+  for (const api::HostInfo& h : hosts) {
+    lines.push_back(absl::StrCat(h.name, " ", h.address, " nodes=", h.nodes));
   }
   return lines;
 }

@@ -16,7 +16,8 @@ namespace arbor::cli {
 
 // create: pid on success; ALREADY_EXISTS, NOT_FOUND (parent), UNAVAILABLE
 // (parent), FAILED_PRECONDITION (parent is a descendant), DEADLINE_EXCEEDED (no
-// Hello in time), INTERNAL (spawn failed: the message is the reason).
+// Hello in time), INVALID_ARGUMENT (the message is the line: "Unknown host
+// 'x'"), INTERNAL (spawn failed: the message is the reason).
 std::string FormatCreate(const absl::StatusOr<api::CreateResult>& created);
 
 // exec: NOT_FOUND (no such node); UNAVAILABLE or DEADLINE_EXCEEDED (dead,
@@ -32,12 +33,16 @@ std::string FormatRemove(const absl::Status& status);
 
 std::string FormatHeartbitTransition(NodeId id, bool available);
 
-// `tree`: one line per node, `(empty)` for none.
+// `tree`: one line per node (` @host` at the end of one not on local),
+// `(empty)` for none.
 std::vector<std::string> FormatTree(const std::vector<api::NodeInfo>& nodes);
 // available, unavailable, dead, creating.
 std::string StateName(api::NodeState state);
 
 std::string FormatStats(const api::Stats& stats);
+
+// `hosts`: `name address nodes=N`, one line per host.
+std::vector<std::string> FormatHosts(const std::vector<api::HostInfo>& hosts);
 
 }  // namespace arbor::cli
 

@@ -21,7 +21,7 @@ class LineReader {
   void Discard();
 
   struct Line {
-    std::string text;   // without '\n'
+    std::string text;       // without '\n'
     bool too_long = false;  // text is empty then
   };
   // The next line, or nullopt when none is complete yet.
@@ -34,9 +34,7 @@ class LineReader {
   bool Exhausted() const { return eof_ && !HasLine(); }
 
  private:
-  std::string_view Rest() const {
-    return std::string_view(buffer_).substr(pos_);
-  }
+  std::string_view Rest() const { return std::string_view(buffer_).substr(pos_); }
 
   size_t max_line_bytes_;
   std::string buffer_;

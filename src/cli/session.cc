@@ -74,7 +74,8 @@ void Session::OnLine(std::string_view line) {
   order.is_remove = std::holds_alternative<RemoveCommand>(command);
   order.sequenced = true;  // no line starts before an earlier `tree` has answered
   if (std::holds_alternative<TreeCommand>(command) ||
-      std::holds_alternative<StatsCommand>(command)) {
+      std::holds_alternative<StatsCommand>(command) ||
+      std::holds_alternative<HostsCommand>(command)) {
     // It shows the state after every command before it.
     order.barrier = [this, seq] { return order_.oldest() == seq; };
   }
@@ -85,7 +86,7 @@ void Session::OnLine(std::string_view line) {
 void Session::Execute(uint64_t seq, const Command& command) {
   absl::Duration defaults = absl::ZeroDuration();
   if (auto* c = std::get_if<CreateCommand>(&command)) {
-    operations_.Create(c->id, c->parent, defaults,
+    operations_.Create(c->id, c->parent, c->host, defaults,
                        [this, seq](absl::StatusOr<api::CreateResult> created) {
                          Answer(seq, FormatCreate(created));
                        });
@@ -109,6 +110,8 @@ void Session::Execute(uint64_t seq, const Command& command) {
     Answer(seq, FormatTree(operations_.Topology()));
   } else if (std::holds_alternative<StatsCommand>(command)) {
     Answer(seq, FormatStats(operations_.Stats()));
+  } else if (std::holds_alternative<HostsCommand>(command)) {
+    Answer(seq, FormatHosts(operations_.Hosts()));
   } else if (std::holds_alternative<HelpCommand>(command)) {
     Answer(seq, HelpLines());
   }

@@ -72,7 +72,7 @@ class Core : public api::Operations {
 
   // ---- Operations (operations.cc) ----
   void Dispatch(Order order, absl::AnyInvocable<void()> op) override;
-  void Create(NodeId id, NodeId parent, absl::Duration timeout,
+  void Create(NodeId id, NodeId parent, const std::string& host, absl::Duration timeout,
               api::Done<api::CreateResult> done) override;
   void Exec(NodeId id, const std::string& key, std::optional<int64_t> value, absl::Duration timeout,
             api::Done<api::ExecResult> done) override;
@@ -81,6 +81,7 @@ class Core : public api::Operations {
   void SetHeartbeat(int64_t interval_ms) override;
   std::vector<api::NodeInfo> Topology() const override;
   api::Stats Stats() const override;
+  std::vector<api::HostInfo> Hosts() const override;
   void Watch(absl::AnyInvocable<void(const api::NodeEvent&)> on_event) override;
   void CountDroppedFrame() override;
   bool Accepting() const override { return !shutting_down_; }

@@ -22,18 +22,30 @@ void Core::Dispatch(Order order, absl::AnyInvocable<void()> run) {
 
 // ---- create ----
 
-void Core::Create(NodeId id, NodeId parent, absl::Duration timeout,
+void Core::Create(NodeId id, NodeId parent, const std::string& host, absl::Duration timeout,
                   api::Done<api::CreateResult> done) {
   // A caller's budget covers the whole create: asking the parent, then Hello.
   absl::Time deadline = timeout > absl::ZeroDuration()
                             ? loop_.ReadClock() + timeout
                             : loop_.ReadClock() + options_.request_timeout + options_.hello_timeout;
+  // Without @host a node runs on its parent's host: a subtree stays on its machine.
+  std::string on = host.empty() ? topology_.HostOf(parent) : host;
+  const hosts::Host* where = options_.hosts.Find(on);
+  if (where == nullptr) {
+    done(absl::InvalidArgumentError(absl::StrCat("Unknown host '", on, "'")));
+    return;
+  }
+  if (where->name != hosts::kLocal) {
+    // Only a hosts file names another host, and the controller takes none yet.
+    done(absl::InternalError(absl::StrCat("no launcher for host '", on, "'")));
+    return;
+  }
   absl::Status allowed = topology_.CheckCreate(id, parent);
   if (!allowed.ok()) {
     done(allowed);
     return;
   }
-  topology_.BeginCreate(id, parent);
+  topology_.BeginCreate(id, parent, where->name);
   if (parent == kControllerId) {
     SpawnWorker(id, deadline, std::move(done));
     return;
@@ -247,7 +259,7 @@ std::vector<api::NodeInfo> Core::Topology() const {
   for (const tree::Topology::Row& row : topology_.Rows()) {
     const tree::Node& n = *row.node;
     nodes.push_back(
-        {n.id, n.parent, n.pid, tree::ShownState(n, topology_.Reachable(n.id)), row.depth});
+        {n.id, n.parent, n.pid, tree::ShownState(n, topology_.Reachable(n.id)), row.depth, n.host});
   }
   return nodes;
 }
@@ -257,6 +269,16 @@ api::Stats Core::Stats() const {
   stats.nodes = topology_.size();
   stats.pending = pending_.size();
   return stats;
+}
+
+std::vector<api::HostInfo> Core::Hosts() const {
+  std::vector<api::HostInfo> hosts;
+  for (const hosts::Host& h : options_.hosts.hosts()) {
+    int64_t nodes = 0;
+    for (const tree::Topology::Row& row : topology_.Rows()) nodes += row.node->host == h.name;
+    hosts.push_back({h.name, h.address, nodes});
+  }
+  return hosts;
 }
 
 void Core::CountDroppedFrame() { ++stats_.dropped_frames; }

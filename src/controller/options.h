@@ -8,6 +8,7 @@
 
 #include "absl/time/time.h"
 #include "api/defaults.h"
+#include "hosts/hosts_file.h"
 #include "transport/endpoints.h"
 #include "transport/socket.h"
 
@@ -55,6 +56,8 @@ struct ControllerOptions {
   // Frames read from the children's socket before stdin and timers get a turn.
   int receive_batch = 512;
   transport::SocketOptions sockets;
+  // Where nodes may run (--hosts; without: local alone).
+  hosts::HostsFile hosts;
 };
 
 }  // namespace arbor::controller

@@ -85,20 +85,22 @@ void ClientEndpoint::OnCreate(const v1::CreateRequest& create, absl::Time deadli
                               Responder reply) {
   NodeId id = create.child_id();
   NodeId parent = create.parent();
+  std::string host = create.host();
   Order order = Order::For({id}, false, deadline);
   if (parent != kControllerId) order.nodes.push_back(parent);
-  operations_.Dispatch(std::move(order), [this, id, parent, reply = std::move(reply)] {
-    if (reply.Expired()) return;
-    operations_.Create(id, parent, reply.Timeout(),
-                       [reply](absl::StatusOr<api::CreateResult> created) {
-                         v1::Envelope body;
-                         if (created.ok()) {
-                           body.mutable_create_reply()->set_id(created->id);
-                           body.mutable_create_reply()->set_pid(created->pid);
-                         }
-                         reply(created.status(), std::move(body));
+  operations_.Dispatch(std::move(order),
+                       [this, id, parent, host = std::move(host), reply = std::move(reply)] {
+                         if (reply.Expired()) return;
+                         operations_.Create(id, parent, host, reply.Timeout(),
+                                            [reply](absl::StatusOr<api::CreateResult> created) {
+                                              v1::Envelope body;
+                                              if (created.ok()) {
+                                                body.mutable_create_reply()->set_id(created->id);
+                                                body.mutable_create_reply()->set_pid(created->pid);
+                                              }
+                                              reply(created.status(), std::move(body));
+                                            });
                        });
-  });
 }
 
 void ClientEndpoint::OnPing(NodeId target, absl::Time deadline, Responder reply) {

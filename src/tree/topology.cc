@@ -85,7 +85,13 @@ absl::Status Topology::CheckCreate(NodeId id, NodeId parent) const {
   return absl::OkStatus();
 }
 
-void Topology::BeginCreate(NodeId id, NodeId parent) {
+const std::string& Topology::HostOf(NodeId id) const {
+  static const std::string* local = new std::string("local");
+  const Node* n = Find(id);
+  return n == nullptr ? *local : n->host;
+}
+
+void Topology::BeginCreate(NodeId id, NodeId parent, const std::string& host) {
   Node* existing = Mutable(id);
   if (existing != nullptr) {
     existing->previous = Node::Previous{existing->parent, existing->pid};
@@ -95,6 +101,7 @@ void Topology::BeginCreate(NodeId id, NodeId parent) {
     existing->id = id;
   }
   existing->parent = parent;
+  existing->host = host;
   SetState(*existing, Lifecycle::kCreating);
   SetPid(*existing, 0);
   existing->endpoint.clear();

@@ -53,7 +53,8 @@ std::string_view LifecycleName(Lifecycle state);
 struct Node {
   NodeId id = 0;
   NodeId parent = kControllerId;
-  std::set<NodeId> children;  // ordered: `tree` lists children by id
+  std::set<NodeId> children;   // ordered: `tree` lists children by id
+  std::string host = "local";  // the host it runs on (hosts/hosts_file.h)
   Lifecycle state = Lifecycle::kCreating;
   pid_t pid = 0;         // 0 until spawned
   std::string endpoint;  // its ROUTER for children, known from its Hello
@@ -100,9 +101,11 @@ class Topology {
   // (parent is `id` or below it), UNAVAILABLE (parent dead, being created, or not
   // reachable by its links).
   absl::Status CheckCreate(NodeId id, NodeId parent) const;
-  // Adds `id` (or revives it when dead) as creating under `parent`. Requires a
-  // passing CheckCreate.
-  void BeginCreate(NodeId id, NodeId parent);
+  // Adds `id` (or revives it when dead) as creating under `parent`, to run on
+  // `host`. Requires a passing CheckCreate.
+  void BeginCreate(NodeId id, NodeId parent, const std::string& host = "local");
+  // The host `id` runs on; "local" for the controller and unknown ids.
+  const std::string& HostOf(NodeId id) const;
   // Its process runs as `pid`; `hello_call` waits for its Hello.
   void Spawned(NodeId id, pid_t pid, CallId hello_call);
   // The worker said Hello: alive, link up; its availability is set silently.

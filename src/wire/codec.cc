@@ -12,6 +12,8 @@ namespace {
 
 bool IsNodeOrController(int64_t id) { return id == kControllerId || IsWorkerId(id); }
 
+constexpr size_t kMaxHostName = 63;  // hosts/hosts_file.h
+
 absl::Status Invalid(std::string_view what) {
   return absl::InvalidArgumentError(std::string(what));
 }
@@ -68,6 +70,7 @@ absl::Status ValidateBody(const v1::Envelope& e) {
       return Invalid("no body");
     case v1::Envelope::kCreateRequest:
       if (!IsWorkerId(e.create_request().child_id())) return Invalid("child id out of range");
+      if (e.create_request().host().size() > kMaxHostName) return Invalid("host name too long");
       return Check(IsNodeOrController(e.create_request().parent()), "parent out of range");
     case v1::Envelope::kCreateReply:
       return Check(IsWorkerId(e.create_reply().id()), "id out of range");

@@ -42,6 +42,7 @@ void ToWire(const std::vector<api::NodeInfo>& nodes, v1::TopologyReply& out) {
     info->set_pid(n.pid);
     info->set_depth(n.depth);
     info->set_state(ToWire(n.state));
+    info->set_host(n.host);
   }
 }
 
@@ -49,7 +50,9 @@ std::vector<api::NodeInfo> FromWire(const v1::TopologyReply& reply) {
   std::vector<api::NodeInfo> nodes;
   nodes.reserve(reply.nodes_size());
   for (const v1::NodeInfo& n : reply.nodes()) {
-    nodes.push_back({n.id(), n.parent(), n.pid(), FromWire(n.state()), n.depth()});
+    // A controller from before hosts sends none: its nodes are all local.
+    nodes.push_back({n.id(), n.parent(), n.pid(), FromWire(n.state()), n.depth(),
+                     n.host().empty() ? "local" : n.host()});
   }
   return nodes;
 }
