@@ -31,6 +31,7 @@ WorkerArgs Full() {
   args.heartbeat = absl::Milliseconds(250);
   args.controller_pid = 4242;
   args.verbose = true;
+  args.lifeline = true;
   args.adopt_orphans = false;
   args.adopt_timeout = absl::Milliseconds(3);
   return args;
@@ -54,7 +55,7 @@ TEST(WorkerArgsTest, WritesWhatTheWorkerHasAlwaysBeenGiven) {
                 "--id=2147483647", "--parent=7", "--parent_endpoint=tcp://127.0.0.1:5001",
                 "--heartbeat_ms=250", "--ancestors=3@tcp://127.0.0.1:5000,-1@tcp://127.0.0.1:4999",
                 "--controller_pid=4242", "--transport=tcp", "--ipc_dir=/tmp/arbor-y", "--verbose",
-                "--orphans=exit", "--adopt_timeout_ms=3"}));
+                "--lifeline", "--orphans=exit", "--adopt_timeout_ms=3"}));
   // No ancestors (under the controller, or --orphans=exit), no ipc dir, quiet.
   EXPECT_EQ(ToArgv(Minimal()),
             (std::vector<std::string>{"--id=0", "--parent=-1",
@@ -106,6 +107,7 @@ TEST(WorkerArgsTest, RejectsBadInput) {
       {{kId, kEndpoint, "--controller_pid=-5"}, "--controller_pid"},
       {{kId, kEndpoint, "--controller_pid=99999999999"}, "--controller_pid"},
       {{kId, kEndpoint, "--verbose=maybe"}, "--verbose"},
+      {{kId, kEndpoint, "--lifeline=sometimes"}, "--lifeline"},
       {{kId, kEndpoint, "--ancestors=4@ipc://a"}, "--ancestors"},  // no controller
       {{kId, kEndpoint, "--ancestors=-1@a,4@b"}, "--ancestors"},
   };

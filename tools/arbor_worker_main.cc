@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   options.heartbeat = parsed->heartbeat;
   options.controller_pid = parsed->controller_pid;
   options.verbose = parsed->verbose;
+  options.lifeline = parsed->lifeline;
 
   auto worker = arbor::node::Worker::Start(options);
   if (!worker.ok()) {

@@ -94,6 +94,11 @@ constexpr Flag kFlags[] = {
        if (!absl::SimpleAtob(value, &args.verbose)) return Bad(name, value, "true or false");
        return absl::OkStatus();
      }},
+    {"lifeline", "stdin is the controller's pipe: exit at its EOF; default false",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       if (!absl::SimpleAtob(value, &args.lifeline)) return Bad(name, value, "true or false");
+       return absl::OkStatus();
+     }},
     {"orphans",
      "when the parent is gone: adopt (re-attach to the nearest live ancestor) or exit; "
      "default adopt",
@@ -136,6 +141,7 @@ std::vector<std::string> ToArgv(const WorkerArgs& args) {
                                                               : "--transport=ipc");
   if (!args.ipc_dir.empty()) argv.push_back(absl::StrCat("--ipc_dir=", args.ipc_dir));
   if (args.verbose) argv.push_back("--verbose");
+  if (args.lifeline) argv.push_back("--lifeline");
   argv.push_back(args.adopt_orphans ? "--orphans=adopt" : "--orphans=exit");
   argv.push_back(
       absl::StrCat("--adopt_timeout_ms=", absl::ToInt64Milliseconds(args.adopt_timeout)));
@@ -157,7 +163,7 @@ absl::StatusOr<WorkerArgs> ParseWorkerArgs(const std::vector<std::string>& argv)
     if (flag == nullptr || name.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", arg, "'"));
     }
-    if (eq == absl::string_view::npos && name != "verbose") {
+    if (eq == absl::string_view::npos && name != "verbose" && name != "lifeline") {
       return absl::InvalidArgumentError(absl::StrCat("missing value for --", name));
     }
     absl::string_view value = eq == absl::string_view::npos ? "true" : text.substr(eq + 1);

@@ -30,8 +30,11 @@ struct WorkerArgs {
   std::string ipc_dir;  // --ipc_dir: where the worker's ipc endpoint goes
   // --heartbeat_ms: the period until the parent says otherwise; zero = off.
   absl::Duration heartbeat = absl::ZeroDuration();
-  pid_t controller_pid = 0;   // --controller_pid: exit at once unless our parent
-  bool verbose = false;       // --verbose: log more on stderr
+  pid_t controller_pid = 0;  // --controller_pid: exit at once unless our parent
+  bool verbose = false;      // --verbose: log more on stderr
+  // --lifeline: stdin is a pipe the controller holds (through a launcher, on
+  // another host); its EOF means the controller is gone, and the worker exits.
+  bool lifeline = false;
   bool adopt_orphans = true;  // --orphans=adopt|exit: when the parent is gone
   // --adopt_timeout_ms: how long an ancestor may take to answer before the next
   // one up is tried; positive.
@@ -46,7 +49,8 @@ struct WorkerArgs {
 std::vector<std::string> ToArgv(const WorkerArgs& args);
 
 // The inverse, over the arguments after the program name. Accepts "--name=value"
-// for every flag above ("-name=value" too), and "--verbose[=true|false]"; a
+// for every flag above ("-name=value" too), and "--verbose[=true|false]" and
+// "--lifeline[=true|false]"; a
 // flag given twice takes its last value. INVALID_ARGUMENT, naming the flag, for
 // an unknown flag, a positional argument, a missing or garbled value, or a
 // missing --id or --parent_endpoint.

@@ -3,6 +3,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 
 #include "absl/memory/memory.h"
@@ -55,6 +56,7 @@ absl::Status Worker::Setup() {
   ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
   loop_.AddSocket(*children_, [this] { OnChildReadable(); });
   loop_.AddFd(signals_.fd(), [this] { OnSignal(); });
+  if (options_.lifeline) loop_.AddFd(STDIN_FILENO, [this] { OnLifeline(); });
   parent_.emplace(
       context_, loop_, options_.sockets, options_.id, options_.refusals_to_give_up,
       [this] { OnParentReadable(); }, [this] { OnParentGone(); });
@@ -86,6 +88,15 @@ void Worker::OnSignal() {
     log_.Debug("signal %d: exiting", signal);
     Exit(0, 0);
   }
+}
+
+void Worker::OnLifeline() {
+  char buffer[256];
+  ssize_t n = ::read(STDIN_FILENO, buffer, sizeof(buffer));
+  if (n > 0 || (n < 0 && (errno == EINTR || errno == EAGAIN))) return;  // nothing is said on it
+  log_.Debug("stdin closed: the controller is gone");
+  loop_.RemoveFd(STDIN_FILENO);
+  Exit(0, 0);
 }
 
 void Worker::OnHeartbeatTimer() {

@@ -50,6 +50,8 @@ struct WorkerOptions {
   // Heartbeat period until the parent says otherwise; zero = off.
   absl::Duration heartbeat = absl::ZeroDuration();
   pid_t controller_pid = 0;  // exit at once if it is not our parent
+  // stdin is the controller's pipe (launch/worker_args.h): exit at its EOF.
+  bool lifeline = false;
   bool verbose = false;
   transport::SocketOptions sockets;
   // Consecutive refused reconnects after which the parent counts as gone.
@@ -83,6 +85,8 @@ class Worker {
   void OnParentReadable();
   void OnChildReadable();
   void OnSignal();
+  // stdin readable with a lifeline: EOF (or an error) means the controller is gone.
+  void OnLifeline();
   void OnHeartbeatTimer();
 
   void OnParentEnvelope(v1::Envelope& envelope);

@@ -45,8 +45,22 @@ void Child::Signal(int signal) const {
   if (pid_ > 0) ::kill(pid_, signal);
 }
 
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+void UniqueFd::Reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
 absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<std::string>& argv,
-                                   pid_t process_group, int stdin_fd) {
+                                   pid_t process_group, int stdin_fd, bool search_path) {
   posix_spawnattr_t attr;
   posix_spawn_file_actions_t actions;
   posix_spawnattr_init(&attr);
@@ -60,8 +74,8 @@ absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<st
   posix_spawnattr_setsigmask(&attr, &empty);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setpgroup(&attr, process_group);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                      POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
   // A worker never reads the terminal nor writes answer lines.
   if (stdin_fd >= 0) {
     posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
@@ -76,7 +90,8 @@ absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<st
   args.push_back(nullptr);
 
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, path.c_str(), &actions, &attr, args.data(), environ);
+  int rc = search_path ? posix_spawnp(&pid, path.c_str(), &actions, &attr, args.data(), environ)
+                       : posix_spawn(&pid, path.c_str(), &actions, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) return absl::InternalError(std::strerror(rc));
@@ -96,11 +111,11 @@ bool WaitExited(pid_t pid, absl::Duration timeout) {
 absl::StatusOr<std::string> SelfDirectory() {
   char buffer[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
-  if (n <= 0) return absl::InternalError(absl::StrCat("readlink /proc/self/exe: ", std::strerror(errno)));
+  if (n <= 0)
+    return absl::InternalError(absl::StrCat("readlink /proc/self/exe: ", std::strerror(errno)));
   std::string path(buffer, static_cast<size_t>(n));
   size_t slash = path.rfind('/');
   return path.substr(0, slash);
 }
 
 }  // namespace arbor::process
-

@@ -32,8 +32,10 @@ class Child {
   // the child lead a new group, >0 joins that group. The signal mask is emptied
   // and SIGINT/SIGTERM/SIGHUP/SIGCHLD/SIGPIPE reset to default in the child.
   // Its stdin is `stdin_fd` when >= 0 (e.g. a pipe's read end), else /dev/null.
+  // `search_path`: a `path` without '/' is looked up in $PATH (a launcher).
   static absl::StatusOr<Child> Spawn(const std::string& path, const std::vector<std::string>& argv,
-                                     pid_t process_group, int stdin_fd = -1);
+                                     pid_t process_group, int stdin_fd = -1,
+                                     bool search_path = false);
 
   pid_t pid() const { return pid_; }
   // Sends `signal`; a no-op once reaped.
@@ -44,6 +46,24 @@ class Child {
  private:
   explicit Child(pid_t pid) : pid_(pid) {}
   pid_t pid_ = -1;
+};
+
+// A file descriptor, closed when the handle goes.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { Reset(); }
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  void Reset();
+
+ private:
+  int fd_ = -1;
 };
 
 // True once `pid` has exited (a zombie counts), waiting on a pidfd at most

@@ -13,7 +13,7 @@
 namespace arbor::process {
 
 struct ProcStat {
-  char state = '?';        // R, S, D, T (stopped), t (traced), Z, ...
+  char state = '?';  // R, S, D, T (stopped), t (traced), Z, ...
   pid_t ppid = 0;
   uint64_t utime_ticks = 0;  // clock ticks (sysconf(_SC_CLK_TCK))
   uint64_t stime_ticks = 0;

@@ -1,28 +1,54 @@
 #include "process/worker_pool.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "process/proc_stat.h"
 
 namespace arbor::process {
 
-absl::StatusOr<pid_t> WorkerPool::Spawn(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {worker_path_};
+absl::StatusOr<pid_t> WorkerPool::Spawn(const std::vector<std::string>& args,
+                                        const Launch& launch) {
+  std::vector<std::string> argv = launch.launcher;
+  argv.push_back(worker_path_);
   argv.insert(argv.end(), args.begin(), args.end());
-  absl::StatusOr<Child> child = Child::Spawn(worker_path_, argv, group_);
+  const std::string& program = argv.front();
+  bool search = !launch.launcher.empty();  // `ssh`, `srun`: found in $PATH
+  UniqueFd read_end;
+  UniqueFd write_end;
+  if (launch.lifeline) {
+    int fds[2];
+    // Close-on-exec both: only the child's stdin (a dup) stays open in it, so
+    // no other worker holds the write end and EOF comes when the pool closes it.
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+    }
+    read_end = UniqueFd(fds[0]);
+    write_end = UniqueFd(fds[1]);
+  }
+  absl::StatusOr<Child> child = Child::Spawn(program, argv, group_, read_end.get(), search);
   if (!child.ok() && group_ != 0) {
     // Every member of our group is gone (setpgid fails): start a new one.
     group_ = 0;
-    child = Child::Spawn(worker_path_, argv, 0);
+    child = Child::Spawn(program, argv, 0, read_end.get(), search);
   }
   if (!child.ok()) return child.status();
   pid_t pid = child->pid();
   if (group_ == 0) group_ = pid;
-  children_.emplace(pid, Member{std::move(*child), group_});
+  children_.emplace(pid, Member{std::move(*child), group_, std::move(write_end)});
   return pid;
+}
+
+void WorkerPool::CloseLifeline(pid_t pid) {
+  auto it = children_.find(pid);
+  if (it != children_.end()) it->second.lifeline.Reset();
 }
 
 std::vector<WorkerPool::Exit> WorkerPool::Reap() {

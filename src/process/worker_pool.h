@@ -19,9 +19,25 @@ class WorkerPool {
  public:
   explicit WorkerPool(std::string worker_path) : worker_path_(std::move(worker_path)) {}
 
+  // How a worker is started: directly, or through a launcher (another host's
+  // remote execution tool, hosts/hosts_file.h) that runs the worker's command
+  // line appended to it; the pid is then the launcher's, and its exit the
+  // worker's death. `lifeline`: the worker's stdin is a pipe the pool holds
+  // until the worker is reaped (or CloseLifeline): its EOF tells the worker the
+  // controller is gone (launch/worker_args.h --lifeline).
+  struct Launch {
+    std::vector<std::string> launcher;  // empty: run the worker directly
+    bool lifeline = false;
+  };
+
   // Starts `worker_path` with `args` after the program name (launch/worker_args.h
   // builds them), in the pool's process group. The status of a failed spawn.
-  absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args);
+  absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args, const Launch& launch);
+  absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& args) { return Spawn(args, {}); }
+
+  // Closes the write end of `pid`'s lifeline (its stdin sees EOF); a no-op
+  // without one.
+  void CloseLifeline(pid_t pid);
 
   struct Exit {
     pid_t pid;
@@ -45,6 +61,7 @@ class WorkerPool {
   struct Member {
     Child child;
     pid_t group;
+    UniqueFd lifeline;  // the write end of its stdin pipe, if any
   };
   absl::flat_hash_map<pid_t, Member> children_;
   pid_t group_ = 0;  // 0 until the first worker leads one
