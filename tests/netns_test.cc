@@ -23,6 +23,7 @@
 #include "harness/arbor_process.h"
 #include "harness/subprocess.h"
 #include "harness/processes.h"
+#include "hosts/hosts_file.h"
 #include "status_matchers.h"
 
 namespace arbor::testing {
@@ -128,13 +129,20 @@ TEST_F(NetnsHosts, NamesAndAddressesFollowTheScheme) {
   EXPECT_THAT(h1_addrs, HasSubstr("127.0.0.1/8"));
   EXPECT_THAT(h1_addrs, HasSubstr(hosts_->host(1).address + "/24"));
 
-  // The hosts file of DESIGN §7, its launchers the Exec() prefix.
+  // The hosts file (README "Hosts", hosts/hosts_file.h), its launchers the Exec() prefix.
   std::vector<std::string> lines = absl::StrSplit(hosts_->HostsFile(), '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[0], "local " + hosts_->controller().address);
   EXPECT_EQ(lines[2], absl::StrCat("h2 ", hosts_->host(2).address, " ",
                                    JoinArgv(hosts_->Launcher(hosts_->host(2)))));
   EXPECT_THAT(lines[2], ::testing::EndsWith(" netns exec " + hosts_->host(2).netns));
+  // ... and the controller's parser takes it as a user's file.
+  absl::StatusOr<hosts::HostsFile> parsed = hosts::HostsFile::Parse(hosts_->HostsFile());
+  ASSERT_THAT(parsed.status(), IsOk());
+  ASSERT_EQ(parsed->hosts().size(), 4u);
+  EXPECT_EQ(parsed->local().address, hosts_->controller().address);
+  ASSERT_NE(parsed->Find("h2"), nullptr);
+  EXPECT_EQ(parsed->Find("h2")->launcher, hosts_->Launcher(hosts_->host(2)));
 }
 
 TEST_F(NetnsHosts, HostReachesAListenerOnAnotherHost) {

@@ -1,5 +1,5 @@
 // Several simulated hosts on this one machine, made of Linux network
-// namespaces, for multi-host tests (DESIGN §7: a hosts file whose launchers are
+// namespaces, for multi-host tests (README "Hosts": a hosts file whose launchers are
 // `ip netns exec NAME`).
 //
 // What Create(n) makes (needs root: CAP_SYS_ADMIN + CAP_NET_ADMIN):
@@ -114,7 +114,7 @@ class SimulatedHosts {
   // Launcher(host, isolation) followed by `argv`.
   std::vector<std::string> Exec(const SimulatedHost& host, const std::vector<std::string>& argv,
                                 const Isolation& isolation = {}) const;
-  // A DESIGN §7 hosts file: `local ADDRESS`, then `hK ADDRESS LAUNCHER...`.
+  // A hosts file (hosts/hosts_file.h): `local ADDRESS`, then `hK ADDRESS LAUNCHER...`.
   std::string HostsFile(const Isolation& isolation = {}) const;
 
   // Sets host k's link down / up again.
