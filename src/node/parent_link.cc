@@ -16,6 +16,8 @@ bool GoneJudge::OnEvent(transport::LinkEvent event) {
       return false;
     case transport::LinkEvent::kConnectRetried:
       return !connected_ && ++refusals_ >= refusals_to_give_up_;
+    case transport::LinkEvent::kHandshakeSucceeded:  // not subscribed to here
+    case transport::LinkEvent::kHandshakeFailed:
     case transport::LinkEvent::kOther:
       return false;
   }

@@ -8,9 +8,14 @@
 namespace arbor::transport {
 
 absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Attach(Context& context, Socket& watched,
-                                                          const std::string& name) {
+                                                          const std::string& name,
+                                                          MonitorScope scope) {
   std::string endpoint = absl::StrCat("inproc://monitor-", name);
   int events = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECT_RETRIED;
+  if (scope == MonitorScope::kWithHandshakes) {
+    events |= ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+              ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+  }
   if (zmq_socket_monitor(watched.ref().handle(), endpoint.c_str(), events) != 0) {
     return ZmqStatus(zmq::error_t(), "socket monitor");
   }
@@ -37,6 +42,17 @@ std::optional<LinkEvent> Monitor::Read() {
       return LinkEvent::kDisconnected;
     case ZMQ_EVENT_CONNECT_RETRIED:
       return LinkEvent::kConnectRetried;
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+      return LinkEvent::kHandshakeSucceeded;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      last_failure_ = HandshakeFailure::kAuth;
+      return LinkEvent::kHandshakeFailed;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+      last_failure_ = HandshakeFailure::kProtocol;
+      return LinkEvent::kHandshakeFailed;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+      last_failure_ = HandshakeFailure::kNoDetail;
+      return LinkEvent::kHandshakeFailed;
     default:
       return LinkEvent::kOther;
   }
