@@ -49,6 +49,16 @@ class Socket {
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
 
+  // CURVE (transport/curve.h), before the first Bind or Connect; INVALID_ARGUMENT
+  // when a key is not a Z85 key. A server authenticates every peer through the
+  // ZAP handler of its context (transport/zap.h), under domain kZapDomain, and
+  // refuses every peer when the context has none (ZMQ_ZAP_ENFORCE_DOMAIN): bind
+  // the handler first. A client needs its own pair and the server's public key;
+  // with a wrong server key it retries the handshake forever.
+  absl::Status EnableCurveServer(std::string_view secret_z85);
+  absl::Status EnableCurveClient(std::string_view public_z85, std::string_view secret_z85,
+                                 std::string_view server_public_z85);
+
   // Binds; returns the endpoint actually bound (tcp://127.0.0.1:* resolved).
   absl::StatusOr<std::string> Bind(const std::string& endpoint);
   absl::Status Connect(const std::string& endpoint);
@@ -61,7 +71,13 @@ class Socket {
 
   // Receives one whole message without blocking into `frames`; false when none
   // is waiting.
-  absl::StatusOr<bool> Receive(Frames& frames);
+  absl::StatusOr<bool> Receive(Frames& frames) { return Receive(frames, nullptr); }
+  // The same, and `*user_id` (when not null) becomes the User-Id that the ZAP
+  // handler gave the connection the message came on (empty on a socket without
+  // CURVE). A ROUTER's routing-id frame says who the peer claims to be, the
+  // User-Id who it proved to be: ROUTER_HANDOVER lets any authenticated peer
+  // claim any routing id, so a caller compares the two on every message.
+  absl::StatusOr<bool> Receive(Frames& frames, std::string* user_id);
 
   // How long queued outbound messages may delay close (ZMQ_LINGER).
   void SetLinger(int ms);
@@ -74,6 +90,8 @@ class Socket {
 
   explicit Socket(zmq::socket_t socket) : socket_(std::move(socket)) {}
   static absl::StatusOr<Socket> Make(Context& context, zmq::socket_type type);
+  // The User-Id property of message_ (the last frame received) into `user_id`.
+  void ReadUserId(std::string* user_id);
 
   zmq::socket_t socket_;
   zmq::message_t message_;  // Receive's buffer, reused

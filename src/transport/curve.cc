@@ -1,0 +1,58 @@
+#include "transport/curve.h"
+
+#include <cstdint>
+#include <cstring>
+
+#include "zmq.h"
+
+namespace arbor::transport {
+
+namespace {
+
+constexpr std::string_view kZ85Alphabet =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+}  // namespace
+
+absl::StatusOr<CurveKeyPair> GenerateCurveKeyPair() {
+  // zmq_curve_keypair writes 40 characters and a NUL into each buffer.
+  char public_key[kZ85KeyLength + 1];
+  char secret_key[kZ85KeyLength + 1];
+  if (zmq_curve_keypair(public_key, secret_key) != 0) {
+    return absl::FailedPreconditionError(std::string("zmq_curve_keypair: ") +
+                                         zmq_strerror(zmq_errno()));
+  }
+  return CurveKeyPair{std::string(public_key, kZ85KeyLength),
+                      std::string(secret_key, kZ85KeyLength)};
+}
+
+bool IsZ85Key(std::string_view text) {
+  if (text.size() != kZ85KeyLength) return false;
+  for (size_t group = 0; group < text.size(); group += 5) {
+    // libzmq decodes without an overflow check: a group above 2^32 - 1 would
+    // silently wrap into some other key.
+    uint64_t value = 0;
+    for (size_t i = group; i < group + 5; ++i) {
+      size_t digit = kZ85Alphabet.find(text[i]);
+      if (digit == std::string_view::npos) return false;
+      value = value * 85 + digit;
+    }
+    if (value > UINT32_MAX) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<std::string> PublicFromSecret(std::string_view secret_z85) {
+  if (!IsZ85Key(secret_z85)) return absl::InvalidArgumentError("not a Z85 CURVE key");
+  char secret_key[kZ85KeyLength + 1];
+  std::memcpy(secret_key, secret_z85.data(), kZ85KeyLength);
+  secret_key[kZ85KeyLength] = '\0';
+  char public_key[kZ85KeyLength + 1];
+  if (zmq_curve_public(public_key, secret_key) != 0) {
+    return absl::FailedPreconditionError(std::string("zmq_curve_public: ") +
+                                         zmq_strerror(zmq_errno()));
+  }
+  return std::string(public_key, kZ85KeyLength);
+}
+
+}  // namespace arbor::transport
