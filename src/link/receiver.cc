@@ -19,11 +19,15 @@ absl::StatusOr<Receiver::Peer> Receiver::CheckPeer(PeerShape shape) const {
     return absl::InvalidArgumentError(
         absl::StrCat("expected 2 frames (routing id, envelope), got ", frames_.size()));
   }
-  // The routing id names the sender: a DEALER sets it to its node id. (A
-  // CURVE link checks here that the sender's key may use it.)
+  // The routing id names the sender: a DEALER sets it to its node id.
   int64_t id = -1;
   if (!absl::SimpleAtoi(frames_[0], &id) || !IsWorkerId(id)) {
     return absl::InvalidArgumentError("routing id is not a worker id");
+  }
+  // On a CURVE link the key must be the one issued for that id.
+  if (require_user_ids_ && user_id_ != frames_[0]) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("the key of '", user_id_, "' may not speak as node ", id));
   }
   return Peer{id, frames_[1]};
 }

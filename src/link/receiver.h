@@ -5,6 +5,7 @@
 #ifndef ARBOR_LINK_RECEIVER_H_
 #define ARBOR_LINK_RECEIVER_H_
 
+#include <string>
 #include <string_view>
 
 #include "absl/functional/function_ref.h"
@@ -49,6 +50,14 @@ class Receiver {
   Receiver(const Receiver&) = delete;
   Receiver& operator=(const Receiver&) = delete;
 
+  // For a CURVE ROUTER whose ZAP policy (transport/zap.h) gives each accepted
+  // key the node id it was issued for as its User-Id: every message's User-Id
+  // must then equal its routing id, else it is dropped (PERMISSION_DENIED) —
+  // another valid key claiming a child's id takes that child's link in libzmq
+  // (ROUTER_HANDOVER runs after ZAP), but nothing it sends is taken. Applies to
+  // Drain(Socket&, kRouter, ...).
+  void RequireUserIds(bool require) { require_user_ids_ = require; }
+
   // Reads and handles messages until none is waiting, `budget` envelopes were
   // taken, or `stop()` is true (checked before each message and each batch
   // member). A message that is dropped whole takes 1 of the budget; a good one
@@ -59,8 +68,9 @@ class Receiver {
             StopFn stop);
   int Drain(transport::Socket& socket, PeerShape shape, int budget, EnvelopeFn on_envelope,
             DropFn on_drop, StopFn stop) {
-    return Drain([&socket](transport::Frames& f) { return socket.Receive(f); }, shape, budget,
-                 on_envelope, on_drop, stop);
+    std::string* user_id = require_user_ids_ ? &user_id_ : nullptr;  // read only when checked
+    return Drain([&socket, user_id](transport::Frames& f) { return socket.Receive(f, user_id); },
+                 shape, budget, on_envelope, on_drop, stop);
   }
 
  private:
@@ -73,6 +83,8 @@ class Receiver {
   };
   absl::StatusOr<Peer> CheckPeer(PeerShape shape) const;
 
+  bool require_user_ids_ = false;
+  std::string user_id_;          // of the message in frames_, when required
   transport::Frames frames_;     // each message, its buffers reused
   wire::ScratchEnvelope frame_;  // each message's envelope is decoded here
   wire::ScratchEnvelope inner_;  // each envelope of a batch
