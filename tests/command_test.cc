@@ -104,6 +104,8 @@ INSTANTIATE_TEST_SUITE_P(
         {"create 5 6 @h1 @h2", "Error: Usage: create id [parent]"},
         {"create 5 6 7 @h1", "Error: Usage: create id [parent]"},
         {"create x @h1", "Error: Invalid id 'x'"},
+        {"create x @", "Error: Invalid id 'x'"},  // left to right
+        {"create 1 2 3 @", "Error: Usage: create id [parent]"},  // arity first
         {"create 0x1", "Error: Invalid id '0x1'"},
         {"create 5 +1", "Error: Invalid id '+1'"},
         {"create 1.5", "Error: Invalid id '1.5'"},

@@ -50,11 +50,12 @@ TEST(HostsFileTest, QuotedLauncherWordsAndCrLf) {
   absl::StatusOr<HostsFile> file = HostsFile::Parse(
       "local 10.0.0.1\r\n"
       "n1 node1.lab ssh -o 'ProxyCommand=ssh -W %h:%p gw' \"a \\\"b\\\" c\" x#y\r\n"
-      "n2 [fd00::2] srun -N1 -n1 -w n2 --\n");
+      "n2 n2.cluster.example srun -N1 -n1 -w n2 --\n");
   ASSERT_THAT(file.status(), IsOk());
   EXPECT_THAT(file->Find("n1")->launcher,
               ElementsAre("ssh", "-o", "ProxyCommand=ssh -W %h:%p gw", "a \"b\" c", "x#y"));
-  EXPECT_EQ(file->Find("n2")->address, "[fd00::2]");
+  EXPECT_EQ(file->Find("n2")->address, "n2.cluster.example");
+  EXPECT_THAT(file->Find("n2")->launcher, ElementsAre("srun", "-N1", "-n1", "-w", "n2", "--"));
 }
 
 TEST(HostsFileTest, AnEmptyFileIsLocalAlone) {
@@ -90,7 +91,10 @@ INSTANTIATE_TEST_SUITE_P(
         {"local\n", "line 1: host 'local' has no address"},
         {"local 10.0.0.1\nh1 0.0.0.0 ssh h1 --\n", "line 2: '0.0.0.0' is a wildcard"},
         {"local *\n", "line 1: '*' is a wildcard"},
-        {"local [::]\n", "'[::]' is a wildcard"},
+        {"local [::]\n", "'[::]': IPv6 addresses are not supported yet"},
+        {"local [fd00::2]\n", "IPv6 addresses are not supported yet"},
+        {"local 010.200.1.2\n", "invalid address '010.200.1.2'"},  // octal to some parsers
+        {"local 000.0.0.0\n", "invalid address '000.0.0.0'"},
         {"local 10.0.0.256\n", "line 1: invalid address '10.0.0.256'"},
         {"local 10.0.0\n", "invalid address '10.0.0'"},
         {"local tcp://10.0.0.1:5\n", "invalid address 'tcp://10.0.0.1:5'"},

@@ -121,7 +121,11 @@ TEST_F(NetnsHosts, NamesAndAddressesFollowTheScheme) {
   // The interfaces live in the controller's namespace and the hosts', never
   // in the root namespace, and the root namespace has no 10.200 address.
   EXPECT_THAT(IpOutput({"-o", "link"}), Not(HasSubstr(hosts_->tag())));
-  EXPECT_THAT(IpOutput({"-o", "addr"}), Not(HasSubstr(net)));
+  std::string root_addrs = IpOutput({"-o", "addr"});
+  EXPECT_THAT(root_addrs, Not(HasSubstr(" " + hosts_->controller().address + "/")));
+  for (int k = 1; k <= hosts_->size(); ++k) {
+    EXPECT_THAT(root_addrs, Not(HasSubstr(" " + hosts_->host(k).address + "/")));
+  }
   std::string local_links = IpOutput({"-n", hosts_->controller().netns, "-o", "link"});
   EXPECT_THAT(local_links, HasSubstr("ab" + hosts_->tag()));
   EXPECT_THAT(local_links, HasSubstr(hosts_->host(3).port));
@@ -249,6 +253,10 @@ TEST_F(NetnsHosts, TimeNamespaceShiftsTheMonotonicClock) {
                         "", Within());
   double after = MonotonicSeconds();
   ASSERT_THAT(ran, IsOk());
+  if (ran->status != 0 && ran->err.find("unshare") != std::string::npos) {
+    GTEST_SKIP() << "no time namespaces here (kernel CONFIG_TIME_NS, util-linux >= 2.36): "
+                 << ran->err;
+  }
   ASSERT_EQ(ran->status, 0) << ran->err;
   std::vector<std::string> lines = absl::StrSplit(ran->out, '\n', absl::SkipEmpty());
   ASSERT_GE(lines.size(), 2u) << ran->out;
@@ -352,6 +360,12 @@ TEST(NetnsSkip, UnprivilegedRunsSkipWithTheMessage) {
   std::optional<std::string> setpriv = FindExecutable({"/usr/bin/setpriv", "/bin/setpriv"});
   if (!setpriv) GTEST_SKIP() << "no setpriv (util-linux) to drop privileges with";
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  // A checkout under a 0700 directory (/root) cannot be run as nobody at all.
+  auto reachable = RunCommand({*setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+                               "test", "-x", self},
+                              "", Within());
+  ASSERT_THAT(reachable, IsOk());
+  if (reachable->status != 0) GTEST_SKIP() << "uid 65534 cannot run " << self;
   const std::string filter = "--gtest_filter=NetnsHosts.HostReachesAListenerOnAnotherHost";
   struct Row {
     std::vector<std::string> drop;

@@ -55,10 +55,9 @@ ParseError InvalidId(std::string_view token) {
 
 Parsed ParseCreate(std::vector<std::string_view> w) {
   // `create id [parent] [@host]`: the host, when given, is the last word.
-  std::string host;
+  std::optional<std::string> host;
   if (w.size() >= 3 && w.back()[0] == '@') {
     host = std::string(w.back().substr(1));
-    if (host.empty()) return Error("Error: Unknown host ''");  // not "its parent's host"
     w.pop_back();
   }
   if (w.size() < 2 || w.size() > 3) return Error("Error: Usage: create id [parent]");
@@ -70,7 +69,9 @@ Parsed ParseCreate(std::vector<std::string_view> w) {
     if (!p) return InvalidId(w[2]);
     parent = *p;
   }
-  return Command(CreateCommand{*id, parent, std::move(host)});
+  // Last, as left to right: a bare '@' names no host (not "its parent's host").
+  if (host && host->empty()) return Error("Error: Unknown host ''");
+  return Command(CreateCommand{*id, parent, host.value_or("")});
 }
 
 Parsed ParseExec(const std::vector<std::string_view>& w) {

@@ -1,5 +1,8 @@
 #include "hosts/hosts_file.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -60,19 +63,12 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
   }
 }
 
-bool IsIpv4(std::string_view s) {
-  std::vector<std::string_view> parts = Split(s, '.');
-  if (parts.size() != 4) return false;
-  for (std::string_view p : parts) {
-    if (p.empty() || p.size() > 3) return false;
-    int n = 0;
-    for (char c : p) {
-      if (c < '0' || c > '9') return false;
-      n = n * 10 + (c - '0');
-    }
-    if (n > 255) return false;
-  }
-  return true;
+// A dotted-quad IPv4 address as inet_pton reads it (no leading zeros, which
+// other parsers would take as octal).
+std::optional<in_addr> Ipv4(std::string_view s) {
+  in_addr address{};
+  if (::inet_pton(AF_INET, std::string(s).c_str(), &address) != 1) return std::nullopt;
+  return address;
 }
 
 bool IsDnsName(std::string_view s) {
@@ -86,25 +82,23 @@ bool IsDnsName(std::string_view s) {
   return letter;  // all digits and dots would be a malformed IPv4 address
 }
 
-bool IsBracketedIpv6(std::string_view s) {
-  if (s.size() < 4 || s.front() != '[' || s.back() != ']') return false;
-  for (char c : s.substr(1, s.size() - 2)) {
-    bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-    if (!hex && c != ':' && c != '.') return false;
-  }
-  return true;
-}
-
 // Why `address` cannot be a host's address, or nullopt when it can.
 std::optional<std::string> BadAddress(std::string_view address) {
-  if (address == "0.0.0.0" || address == "*" || address == "[::]") {
-    return absl::StrCat("'", std::string(address),
-                        "' is a wildcard: give the address workers advertise");
+  std::string quoted = absl::StrCat("'", std::string(address), "'");
+  if (std::optional<in_addr> ip = Ipv4(address)) {
+    if (ip->s_addr == htonl(INADDR_ANY)) {
+      return absl::StrCat(quoted, " is a wildcard: give the address workers advertise");
+    }
+    return std::nullopt;
   }
-  if (IsIpv4(address) || IsBracketedIpv6(address) || IsDnsName(address)) return std::nullopt;
-  return absl::StrCat("invalid address '", std::string(address), "'");
+  if (address == "*")
+    return absl::StrCat(quoted, " is a wildcard: give the address workers advertise");
+  if (!address.empty() && address.front() == '[') {
+    return absl::StrCat(quoted, ": IPv6 addresses are not supported yet");
+  }
+  if (IsDnsName(address)) return std::nullopt;
+  return absl::StrCat("invalid address ", quoted);
 }
-
 }  // namespace
 
 bool IsHostName(std::string_view name) {

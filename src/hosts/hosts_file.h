@@ -1,4 +1,4 @@
-// The hosts file (`--hosts FILE`, README "Hosts"): one host per line,
+// The hosts file (the coming `--hosts FILE`, README "Hosts"): one host per line,
 // `NAME ADDRESS LAUNCHER...`, parsed and checked in full before anything
 // starts. Pure: text in, a table or the first error (with its line) out.
 #ifndef ARBOR_HOSTS_HOSTS_FILE_H_
@@ -34,9 +34,10 @@ class HostsFile {
   // blank lines are ignored; words are separated by spaces or tabs, and a
   // launcher word may be quoted ('...' as is, "..." with \" and \\). Errors are
   // INVALID_ARGUMENT "line N: why": a bad or repeated name, a missing, wildcard
-  // (0.0.0.0, *, [::]) or malformed address, a launcher on `local` or none on
-  // another host, an unterminated quote; and (line 0) another host listed
-  // without a `local` line.
+  // (0.0.0.0, *) or malformed address (IPv4 as inet_pton reads it: no leading
+  // zeros; or a DNS name; IPv6 is refused for now), a launcher on `local` or
+  // none on another host, an unterminated quote; and, without a line number,
+  // another host listed without a `local` line.
   static absl::StatusOr<HostsFile> Parse(std::string_view text);
 
   // The host named `name`, or nullptr.

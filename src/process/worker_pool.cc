@@ -34,12 +34,14 @@ absl::StatusOr<pid_t> WorkerPool::Spawn(const std::vector<std::string>& args,
     write_end = UniqueFd(fds[1]);
   }
   absl::StatusOr<Child> child = Child::Spawn(program, argv, group_, read_end.get(), search);
-  if (!child.ok() && group_ != 0) {
-    // Every member of our group is gone (setpgid fails): start a new one.
+  if (!child.ok() && group_ != 0 && ::kill(-group_, 0) != 0 && errno == ESRCH) {
+    // Every member of our group is gone (setpgid fails): start a new one. Any
+    // other failure (a launcher not found) keeps the group KillAll signals.
     group_ = 0;
     child = Child::Spawn(program, argv, 0, read_end.get(), search);
   }
-  if (!child.ok()) return child.status();
+  if (!child.ok())
+    return absl::InternalError(absl::StrCat(program, ": ", child.status().message()));
   pid_t pid = child->pid();
   if (group_ == 0) group_ = pid;
   children_.emplace(pid, Member{std::move(*child), group_, std::move(write_end)});

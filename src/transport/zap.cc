@@ -14,6 +14,8 @@ namespace arbor::transport {
 namespace {
 
 constexpr size_t kCurveKeyBytes = 32;
+// ZAP requests answered per readable turn (as receive_batch elsewhere).
+constexpr int kServeBatch = 256;
 
 // A request's frames after the envelope (RFC 27).
 enum Field { kVersion, kRequestId, kDomain, kAddress, kIdentity, kMechanism, kCredentials };
@@ -34,7 +36,9 @@ absl::StatusOr<std::unique_ptr<ZapHandler>> ZapHandler::Bind(Context& context, E
 ZapHandler::~ZapHandler() { loop_.RemoveSocket(socket_); }
 
 void ZapHandler::ServeReady() {
-  while (true) {
+  // Bounded: anyone who can reach a CURVE socket can make handshakes (with a key
+  // of their own) and so ZAP requests; the other sockets get their turn.
+  for (int i = 0; i < kServeBatch; ++i) {
     absl::StatusOr<bool> got = socket_.Receive(frames_);
     if (!got.ok() || !*got) return;
     Answer();
@@ -46,6 +50,7 @@ ZapHandler::Verdict ZapHandler::Decide(absl::Span<const std::string> request) {
     return {Outcome::kMalformed, "malformed ZAP request", ""};
   }
   if (request[kMechanism] != "CURVE") return {Outcome::kRejected, "only CURVE is accepted", ""};
+  if (request[kDomain] != kZapDomain) return {Outcome::kRejected, "not an arbor socket", ""};
   if (request.size() != kCredentials + 1 || request[kCredentials].size() != kCurveKeyBytes) {
     return {Outcome::kMalformed, "malformed CURVE credentials", ""};
   }
