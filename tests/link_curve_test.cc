@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/curve_rig.h"
+#include "link/key_ring.h"
 #include "link/receiver.h"
 #include "status_matchers.h"
 #include "transport/curve.h"
@@ -42,19 +43,13 @@ class UserIdCheckTest : public ::testing::TestWithParam<transport::Transport> {
       absl::StatusOr<transport::CurveKeyPair> keys = transport::GenerateCurveKeyPair();
       ASSERT_THAT(keys.status(), IsOk());
       issued_[id] = *keys;
+      ASSERT_THAT(ring_.Allow(id, keys->public_z85), IsOk());
     }
     absl::StatusOr<transport::CurveKeyPair> server = transport::GenerateCurveKeyPair();
     ASSERT_THAT(server.status(), IsOk());
     server_keys_ = *server;
     // The policy: a key is accepted only if it was issued, as that node's id.
-    auto zap = transport::ZapHandler::Bind(
-        rig_.context(), rig_.loop(),
-        [this](const transport::ZapRequest& request) -> std::optional<std::string> {
-          for (const auto& [id, keys] : issued_) {
-            if (keys.public_z85 == request.public_z85) return std::to_string(id);
-          }
-          return std::nullopt;
-        });
+    auto zap = transport::ZapHandler::Bind(rig_.context(), rig_.loop(), ring_.Policy());
     ASSERT_THAT(zap.status(), IsOk());
     zap_ = std::move(*zap);
     server_.emplace(rig_.Server(server_keys_.secret_z85, &endpoint_));
@@ -87,6 +82,7 @@ class UserIdCheckTest : public ::testing::TestWithParam<transport::Transport> {
   }
 
   CurveRig rig_;
+  KeyRing ring_;  // before the handler whose policy reads it
   std::map<NodeId, transport::CurveKeyPair> issued_;
   transport::CurveKeyPair server_keys_;
   std::unique_ptr<transport::ZapHandler> zap_;
@@ -136,6 +132,26 @@ TEST_P(UserIdCheckTest, AnUnlistedKeyIsNeverHeard) {
   ASSERT_TRUE(rig_.RunUntil([this] { return !taken_.empty(); }));
   ASSERT_EQ(taken_.size(), 1u);
   EXPECT_EQ(taken_[0].from, 5);
+  EXPECT_THAT(dropped_, IsEmpty());
+}
+
+TEST_P(UserIdCheckTest, AnOlderIncarnationsKeyIsRefusedOnceReplaced) {
+  absl::StatusOr<transport::CurveKeyPair> fresh = transport::GenerateCurveKeyPair();
+  ASSERT_THAT(fresh.status(), IsOk());
+  transport::CurveKeyPair old_keys = issued_[5];
+  ASSERT_THAT(ring_.Allow(5, fresh->public_z85), IsOk());  // node 5 re-created
+  issued_[5] = *fresh;
+  transport::Socket old_five =
+      rig_.Client("5", old_keys, server_keys_.public_z85);  // the old process, still running
+  ASSERT_THAT(old_five.Connect(endpoint_), IsOk());
+  v1::Envelope beat;
+  beat.set_target(5);
+  beat.mutable_heartbeat();
+  ASSERT_THAT(old_five.Send(wire::Encode(beat)), IsOk());
+  ASSERT_TRUE(rig_.RunUntil([this] { return zap_->counters().rejected > 0; }));
+  transport::Socket new_five = Send(5, 5);
+  ASSERT_TRUE(rig_.RunUntil([this] { return !taken_.empty(); }));
+  ASSERT_EQ(taken_.size(), 1u);
   EXPECT_THAT(dropped_, IsEmpty());
 }
 

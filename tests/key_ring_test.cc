@@ -1,0 +1,75 @@
+// link/key_ring: which keys may connect to a tree ROUTER, as which node -- and,
+// with the real ZAP handler and receiver, that a replaced (older incarnation's)
+// key is refused.
+#include "link/key_ring.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "status_matchers.h"
+#include "transport/curve.h"
+
+namespace arbor::link {
+namespace {
+
+using ::arbor::testing::IsOk;
+using ::arbor::testing::StatusIs;
+
+std::string NewKey() {
+  absl::StatusOr<transport::CurveKeyPair> keys = transport::GenerateCurveKeyPair();
+  EXPECT_THAT(keys.status(), IsOk());
+  return keys.ok() ? keys->public_z85 : std::string();
+}
+
+TEST(KeyRingTest, AnAllowedKeyNamesItsNode) {
+  KeyRing ring;
+  std::string k5 = NewKey();
+  std::string k6 = NewKey();
+  ASSERT_THAT(ring.Allow(5, k5), IsOk());
+  ASSERT_THAT(ring.Allow(6, k6), IsOk());
+  EXPECT_EQ(ring.UserIdFor(k5), "5");
+  EXPECT_EQ(ring.UserIdFor(k6), "6");
+  EXPECT_EQ(ring.UserIdFor(NewKey()), std::nullopt);
+  EXPECT_EQ(ring.Policy()({"arbor", "127.0.0.1", k6}), "6");
+  EXPECT_EQ(ring.size(), 2u);
+}
+
+TEST(KeyRingTest, ANewIncarnationsKeyReplacesTheOld) {
+  KeyRing ring;
+  std::string old_key = NewKey();
+  std::string new_key = NewKey();
+  ASSERT_THAT(ring.Allow(5, old_key), IsOk());
+  ASSERT_THAT(ring.Allow(5, new_key), IsOk());
+  EXPECT_EQ(ring.UserIdFor(old_key), std::nullopt);
+  EXPECT_EQ(ring.UserIdFor(new_key), "5");
+  ASSERT_THAT(ring.Allow(5, new_key), IsOk());  // again: the same
+  EXPECT_EQ(ring.size(), 1u);
+}
+
+TEST(KeyRingTest, ForgetRefusesTheKey) {
+  KeyRing ring;
+  std::string k = NewKey();
+  ASSERT_THAT(ring.Allow(5, k), IsOk());
+  ring.Forget(5);
+  ring.Forget(5);  // twice: nothing
+  ring.Forget(77);
+  EXPECT_EQ(ring.UserIdFor(k), std::nullopt);
+  EXPECT_EQ(ring.size(), 0u);
+}
+
+TEST(KeyRingTest, BadInputIsRefusedAndChangesNothing) {
+  KeyRing ring;
+  std::string k = NewKey();
+  ASSERT_THAT(ring.Allow(5, k), IsOk());
+  EXPECT_THAT(ring.Allow(6, k), StatusIs(absl::StatusCode::kAlreadyExists));  // one key, one node
+  EXPECT_THAT(ring.Allow(6, "short"), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ring.Allow(6, std::string(40, ' ')), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ring.Allow(-1, NewKey()), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ring.Allow(kMaxNodeId + 1, NewKey()), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(ring.UserIdFor(k), "5");
+  EXPECT_EQ(ring.size(), 1u);
+}
+
+}  // namespace
+}  // namespace arbor::link
