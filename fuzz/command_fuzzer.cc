@@ -120,7 +120,9 @@ std::string Render(const cli::Command& command) {
       [](const auto& c) -> std::string {
         using T = std::decay_t<decltype(c)>;
         if constexpr (std::is_same_v<T, cli::CreateCommand>) {
-          return absl::StrCat("create ", c.id, " ", c.parent);
+          std::string line = absl::StrCat("create ", c.id, " ", c.parent);
+          if (!c.host.empty()) absl::StrAppend(&line, " @", c.host);
+          return line;
         } else if constexpr (std::is_same_v<T, cli::ExecCommand>) {
           std::string line = absl::StrCat("exec ", c.id, " ", c.key);
           if (c.value) absl::StrAppend(&line, " ", *c.value);
@@ -135,6 +137,8 @@ std::string Render(const cli::Command& command) {
           return "tree";
         } else if constexpr (std::is_same_v<T, cli::StatsCommand>) {
           return "stats";
+        } else if constexpr (std::is_same_v<T, cli::HostsCommand>) {
+          return "hosts";
         } else if constexpr (std::is_same_v<T, cli::HelpCommand>) {
           return "help";
         } else {
@@ -154,9 +158,16 @@ std::string Describe(const cli::Parsed& parsed) {
   return Render(std::get<cli::Command>(parsed));
 }
 
-void CheckCommand(const cli::Command& command, const std::vector<std::string_view>& w) {
+void CheckCommand(const cli::Command& command, std::vector<std::string_view> w) {
   std::string_view verb = w[0];
   if (const auto* c = std::get_if<cli::CreateCommand>(&command)) {
+    // `@host`, when given, is the last of three or four words, and not empty.
+    if (w.size() >= 3 && w.back()[0] == '@') {
+      ARBOR_FUZZ_CHECK(w.back().size() > 1 && c->host == w.back().substr(1));
+      w.pop_back();
+    } else {
+      ARBOR_FUZZ_CHECK(c->host.empty());
+    }
     ARBOR_FUZZ_CHECK(verb == "create" && (w.size() == 2 || w.size() == 3));
     ARBOR_FUZZ_CHECK(Id(w[1]) == c->id);
     if (w.size() == 2 || w[2] == "-1") {
