@@ -163,7 +163,7 @@ void CheckCommand(const cli::Command& command, std::vector<std::string_view> w) 
   if (const auto* c = std::get_if<cli::CreateCommand>(&command)) {
     // `@host`, when given, is the last of three or four words, and not empty.
     if (w.size() >= 3 && w.back()[0] == '@') {
-      ARBOR_FUZZ_CHECK(w.back().size() > 1 && c->host == w.back().substr(1));
+      ARBOR_FUZZ_CHECK(IsHostName(c->host) && c->host == w.back().substr(1));
       w.pop_back();
     } else {
       ARBOR_FUZZ_CHECK(c->host.empty());

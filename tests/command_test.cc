@@ -105,6 +105,9 @@ INSTANTIATE_TEST_SUITE_P(
         {"create 5 6 7 @h1", "Error: Usage: create id [parent]"},
         {"create x @h1", "Error: Invalid id 'x'"},
         {"create x @", "Error: Invalid id 'x'"},  // left to right
+        {"create 7 @gp\r\r", "Error: Unknown host 'gp\r'"},  // one '\r' is the line's
+        {"create 7 @H1", "Error: Unknown host 'H1'"},
+        {"create 7 @-a", "Error: Unknown host '-a'"},
         {"create 1 2 3 @", "Error: Usage: create id [parent]"},  // arity first
         {"create 0x1", "Error: Invalid id '0x1'"},
         {"create 5 +1", "Error: Invalid id '+1'"},

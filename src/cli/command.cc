@@ -69,8 +69,9 @@ Parsed ParseCreate(std::vector<std::string_view> w) {
     if (!p) return InvalidId(w[2]);
     parent = *p;
   }
-  // Last, as left to right: a bare '@' names no host (not "its parent's host").
-  if (host && host->empty()) return Error("Error: Unknown host ''");
+  // Last, as left to right: a bare '@' names no host (not "its parent's host"),
+  // and a word no host can be named is no host either.
+  if (host && !IsHostName(*host)) return Error(absl::StrCat("Error: Unknown host '", *host, "'"));
   return Command(CreateCommand{*id, parent, host.value_or("")});
 }
 

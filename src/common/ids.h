@@ -29,6 +29,19 @@ inline constexpr bool IsValidKey(std::string_view key) {
   return true;
 }
 
+// A host's name (hosts/hosts_file.h, `create ... @host`): [a-z0-9][a-z0-9.-]*,
+// at most kMaxHostName characters.
+inline constexpr size_t kMaxHostName = 63;
+inline constexpr bool IsHostName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxHostName) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '.' || c == '-'));
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace arbor
 
 #endif  // ARBOR_COMMON_IDS_H_

@@ -101,16 +101,6 @@ std::optional<std::string> BadAddress(std::string_view address) {
 }
 }  // namespace
 
-bool IsHostName(std::string_view name) {
-  if (name.empty() || name.size() > 63) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (i > 0 && (c == '.' || c == '-'));
-    if (!ok) return false;
-  }
-  return true;
-}
-
 HostsFile::HostsFile() { hosts_.push_back(Host{std::string(kLocal), "127.0.0.1", {}, 0}); }
 
 absl::StatusOr<HostsFile> HostsFile::Parse(std::string_view text) {

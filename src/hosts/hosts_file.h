@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/ids.h"
 
 namespace arbor::hosts {
 
@@ -50,8 +51,7 @@ class HostsFile {
   std::vector<Host> hosts_;
 };
 
-// [a-z0-9][a-z0-9.-]*, at most 63 characters.
-bool IsHostName(std::string_view name);
+using ::arbor::IsHostName;  // common/ids.h: [a-z0-9][a-z0-9.-]*, at most 63 characters
 
 }  // namespace arbor::hosts
 

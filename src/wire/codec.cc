@@ -12,8 +12,6 @@ namespace {
 
 bool IsNodeOrController(int64_t id) { return id == kControllerId || IsWorkerId(id); }
 
-constexpr size_t kMaxHostName = 63;  // hosts/hosts_file.h
-
 absl::Status Invalid(std::string_view what) {
   return absl::InvalidArgumentError(std::string(what));
 }
