@@ -20,15 +20,10 @@ namespace {
 using ::arbor::testing::Count;
 using ::arbor::testing::CurveRig;
 using ::arbor::testing::IsOk;
+using ::arbor::testing::NewKeys;
 using ::arbor::testing::Received;
 using ::arbor::testing::StatusIs;
 using ::testing::ElementsAre;
-
-CurveKeyPair NewKeys() {
-  auto keys = GenerateCurveKeyPair();
-  EXPECT_THAT(keys, IsOk());
-  return keys.ok() ? *keys : CurveKeyPair{};
-}
 
 TEST(CurveKeysTest, GeneratedPairsAreDistinctValidAndConsistent) {
   std::set<std::string> seen;

@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/curve_rig.h"
 #include "status_matchers.h"
 #include "transport/curve.h"
 
@@ -16,11 +17,7 @@ namespace {
 using ::arbor::testing::IsOk;
 using ::arbor::testing::StatusIs;
 
-std::string NewKey() {
-  absl::StatusOr<transport::CurveKeyPair> keys = transport::GenerateCurveKeyPair();
-  EXPECT_THAT(keys.status(), IsOk());
-  return keys.ok() ? keys->public_z85 : std::string();
-}
+std::string NewKey() { return testing::NewKeys().public_z85; }
 
 TEST(KeyRingTest, AnAllowedKeyNamesItsNode) {
   KeyRing ring;

@@ -40,14 +40,10 @@ class UserIdCheckTest : public ::testing::TestWithParam<transport::Transport> {
 
   void SetUp() override {
     for (NodeId id : {5, 6}) {
-      absl::StatusOr<transport::CurveKeyPair> keys = transport::GenerateCurveKeyPair();
-      ASSERT_THAT(keys.status(), IsOk());
-      issued_[id] = *keys;
-      ASSERT_THAT(ring_.Allow(id, keys->public_z85), IsOk());
+      issued_[id] = testing::NewKeys();
+      ASSERT_THAT(ring_.Allow(id, issued_[id].public_z85), IsOk());
     }
-    absl::StatusOr<transport::CurveKeyPair> server = transport::GenerateCurveKeyPair();
-    ASSERT_THAT(server.status(), IsOk());
-    server_keys_ = *server;
+    server_keys_ = testing::NewKeys();
     // The policy: a key is accepted only if it was issued, as that node's id.
     auto zap = transport::ZapHandler::Bind(rig_.context(), rig_.loop(), ring_.Policy());
     ASSERT_THAT(zap.status(), IsOk());
@@ -70,9 +66,11 @@ class UserIdCheckTest : public ::testing::TestWithParam<transport::Transport> {
 
   // A client claiming routing id `claims`, with the key issued for `key_of`,
   // sends one heartbeat whose target is `claims`.
-  transport::Socket Send(NodeId claims, NodeId key_of) {
-    transport::Socket client = rig_.Client(std::to_string(claims), issued_[key_of],
-                                           server_keys_.public_z85);
+  transport::Socket Send(NodeId claims, NodeId key_of) { return Send(claims, issued_[key_of]); }
+  // The same with any keys.
+  transport::Socket Send(NodeId claims, const transport::CurveKeyPair& keys) {
+    transport::Socket client =
+        rig_.Client(std::to_string(claims), keys, server_keys_.public_z85);
     EXPECT_THAT(client.Connect(endpoint_), IsOk());
     v1::Envelope beat;
     beat.set_target(claims);
@@ -118,14 +116,7 @@ TEST_P(UserIdCheckTest, AnotherValidKeyClaimingAnIdIsDropped) {
 }
 
 TEST_P(UserIdCheckTest, AnUnlistedKeyIsNeverHeard) {
-  absl::StatusOr<transport::CurveKeyPair> stranger = transport::GenerateCurveKeyPair();
-  ASSERT_THAT(stranger.status(), IsOk());
-  transport::Socket client = rig_.Client("5", *stranger, server_keys_.public_z85);
-  ASSERT_THAT(client.Connect(endpoint_), IsOk());
-  v1::Envelope beat;
-  beat.set_target(5);
-  beat.mutable_heartbeat();
-  ASSERT_THAT(client.Send(wire::Encode(beat)), IsOk());
+  transport::Socket stranger = Send(5, testing::NewKeys());
   // Until the ZAP handler has refused it (bounded), and a real node is heard after.
   ASSERT_TRUE(rig_.RunUntil([this] { return zap_->counters().rejected > 0; }));
   transport::Socket five = Send(5, 5);
@@ -136,18 +127,10 @@ TEST_P(UserIdCheckTest, AnUnlistedKeyIsNeverHeard) {
 }
 
 TEST_P(UserIdCheckTest, AnOlderIncarnationsKeyIsRefusedOnceReplaced) {
-  absl::StatusOr<transport::CurveKeyPair> fresh = transport::GenerateCurveKeyPair();
-  ASSERT_THAT(fresh.status(), IsOk());
   transport::CurveKeyPair old_keys = issued_[5];
-  ASSERT_THAT(ring_.Allow(5, fresh->public_z85), IsOk());  // node 5 re-created
-  issued_[5] = *fresh;
-  transport::Socket old_five =
-      rig_.Client("5", old_keys, server_keys_.public_z85);  // the old process, still running
-  ASSERT_THAT(old_five.Connect(endpoint_), IsOk());
-  v1::Envelope beat;
-  beat.set_target(5);
-  beat.mutable_heartbeat();
-  ASSERT_THAT(old_five.Send(wire::Encode(beat)), IsOk());
+  issued_[5] = testing::NewKeys();  // node 5 re-created
+  ASSERT_THAT(ring_.Allow(5, issued_[5].public_z85), IsOk());
+  transport::Socket old_five = Send(5, old_keys);  // the old process, still running
   ASSERT_TRUE(rig_.RunUntil([this] { return zap_->counters().rejected > 0; }));
   transport::Socket new_five = Send(5, 5);
   ASSERT_TRUE(rig_.RunUntil([this] { return !taken_.empty(); }));

@@ -22,15 +22,10 @@ namespace {
 using ::arbor::testing::Count;
 using ::arbor::testing::CurveRig;
 using ::arbor::testing::IsOk;
+using ::arbor::testing::NewKeys;
 using ::arbor::testing::Received;
 using ::arbor::testing::StatusIs;
 using ::testing::ElementsAre;
-
-CurveKeyPair NewKeys() {
-  auto keys = GenerateCurveKeyPair();
-  EXPECT_THAT(keys, IsOk());
-  return keys.ok() ? *keys : CurveKeyPair{};
-}
 
 ZapPolicy AcceptAs(std::string user_id, std::vector<ZapRequest>* seen) {
   return [user_id, seen](const ZapRequest& request) -> std::optional<std::string> {

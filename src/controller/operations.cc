@@ -272,11 +272,12 @@ api::Stats Core::Stats() const {
 }
 
 std::vector<api::HostInfo> Core::Hosts() const {
+  absl::flat_hash_map<std::string, int64_t> nodes;  // host -> nodes there, one pass
+  for (const tree::Topology::Row& row : topology_.Rows()) ++nodes[row.node->host];
   std::vector<api::HostInfo> hosts;
   for (const hosts::Host& h : options_.hosts.hosts()) {
-    int64_t nodes = 0;
-    for (const tree::Topology::Row& row : topology_.Rows()) nodes += row.node->host == h.name;
-    hosts.push_back({h.name, h.address, nodes});
+    auto it = nodes.find(h.name);
+    hosts.push_back({h.name, h.address, it == nodes.end() ? 0 : it->second});
   }
   return hosts;
 }

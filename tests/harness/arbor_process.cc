@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/strings.h"
+#include "harness/subprocess.h"
 
 extern char** environ;
 
@@ -84,49 +84,24 @@ void ArborProcess::Start(const std::vector<std::string>& flags, const std::strin
     return;
   }
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, stderr_fd_, STDERR_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigset_t all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-
   std::vector<std::string> args = {binary};
   args.insert(args.end(), flags.begin(), flags.end());
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
     if (std::string_view(*e).starts_with("TMPDIR=")) continue;
     env.emplace_back(*e);
   }
   env.push_back("TMPDIR=" + tmpdir_);
-  std::vector<char*> envp;
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, binary.c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  absl::StatusOr<pid_t> pid = SpawnWithFds(args, in[0], out[1], stderr_fd_, &env);
   close(in[0]);
   close(out[1]);
   stdin_fd_ = in[1];
   stdout_fd_ = out[0];
-  if (rc != 0) {
-    ADD_FAILURE() << "posix_spawn " << binary << ": " << std::strerror(rc);
+  if (!pid.ok()) {
+    ADD_FAILURE() << pid.status();
     return;
   }
-  pid_ = pid;
+  pid_ = *pid;
   pidfd_ = PidfdOpen(pid_);
   if (pidfd_ < 0) ADD_FAILURE() << "pidfd_open(controller): " << std::strerror(errno);
   fcntl(stdout_fd_, F_SETFL, fcntl(stdout_fd_, F_GETFL) | O_NONBLOCK);

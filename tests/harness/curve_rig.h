@@ -20,6 +20,13 @@
 
 namespace arbor::testing {
 
+// A fresh key pair (a test failure, and empty keys, when CURVE is missing).
+inline transport::CurveKeyPair NewKeys() {
+  absl::StatusOr<transport::CurveKeyPair> keys = transport::GenerateCurveKeyPair();
+  EXPECT_TRUE(keys.ok()) << keys.status();
+  return keys.ok() ? *keys : transport::CurveKeyPair{};
+}
+
 // One message as a socket received it.
 struct Received {
   transport::Frames frames;

@@ -26,37 +26,6 @@ void CloseFd(int& fd) {
   fd = -1;
 }
 
-// posix_spawnp `argv` with `stdin_fd`/`stdout_fd`/`stderr_fd` (-1: inherit),
-// an empty signal mask and default dispositions. Its pid, or the errno.
-absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd,
-                            int stderr_fd) {
-  if (argv.empty()) return absl::InvalidArgumentError("empty argv");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (stdin_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
-  if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
-  if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigset_t all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &all);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<std::string> args = argv;
-  std::vector<char*> c_argv;
-  for (std::string& a : args) c_argv.push_back(a.data());
-  c_argv.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0].c_str(), &actions, &attr, c_argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return absl::InternalError(absl::StrCat("spawn ", argv[0], ": ", std::strerror(rc)));
-  return pid;
-}
-
 // Reaps `pid` (already exited, or killed by us); its wait status. A pid that
 // ReapOrphans() took first still has its status remembered there.
 int Reap(pid_t pid) {
@@ -85,6 +54,41 @@ std::string ReadAll(int fd) {
 }
 
 }  // namespace
+
+absl::StatusOr<pid_t> SpawnWithFds(const std::vector<std::string>& argv, int stdin_fd,
+                                   int stdout_fd, int stderr_fd,
+                                   const std::vector<std::string>* env) {
+  if (argv.empty()) return absl::InvalidArgumentError("empty argv");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (stdin_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
+  if (stdout_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+  if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigset_t all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<std::string> args = argv;
+  std::vector<char*> c_argv;
+  for (std::string& a : args) c_argv.push_back(a.data());
+  c_argv.push_back(nullptr);
+  std::vector<std::string> env_copy = env != nullptr ? *env : std::vector<std::string>();
+  std::vector<char*> c_env;
+  for (std::string& e : env_copy) c_env.push_back(e.data());
+  c_env.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0].c_str(), &actions, &attr, c_argv.data(),
+                        env != nullptr ? c_env.data() : environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) return absl::InternalError(absl::StrCat("spawn ", argv[0], ": ", std::strerror(rc)));
+  return pid;
+}
 
 std::string JoinArgv(const std::vector<std::string>& argv) {
   std::string out;
@@ -122,7 +126,7 @@ absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
     return absl::InternalError("writing a command's stdin");
   }
   lseek(in, 0, SEEK_SET);
-  absl::StatusOr<pid_t> pid = Spawn(argv, in, out, err);
+  absl::StatusOr<pid_t> pid = SpawnWithFds(argv, in, out, err);
   if (!pid.ok()) {
     close_all();
     return pid.status();
@@ -152,7 +156,7 @@ absl::StatusOr<std::unique_ptr<SpawnedProcess>> SpawnedProcess::Start(
     for (int* fd : {&in[0], &in[1], &out[0], &out[1]}) CloseFd(*fd);
     return absl::InternalError(absl::StrCat("pipe2: ", std::strerror(errno)));
   }
-  absl::StatusOr<pid_t> pid = Spawn(argv, in[0], out[1], -1);
+  absl::StatusOr<pid_t> pid = SpawnWithFds(argv, in[0], out[1], -1);
   CloseFd(in[0]);
   CloseFd(out[1]);
   if (!pid.ok()) {

@@ -30,6 +30,13 @@
 
 namespace arbor::testing {
 
+// posix_spawnp `argv` with `stdin_fd`/`stdout_fd`/`stderr_fd` (-1: inherit),
+// an empty signal mask and default dispositions, and `env` (null: this
+// process's environment). Its pid, or why not. The one spawn of the harness.
+absl::StatusOr<pid_t> SpawnWithFds(const std::vector<std::string>& argv, int stdin_fd,
+                                   int stdout_fd, int stderr_fd,
+                                   const std::vector<std::string>* env = nullptr);
+
 struct CommandResult {
   int status = -1;  // as a shell prints it (ShellStatus): the exit code, or 128 + signal
   std::string out;
