@@ -148,6 +148,48 @@ INSTANTIATE_TEST_SUITE_P(ZapOver, ZapLinkTest, ::testing::Values(Transport::kTcp
                                                                 : std::string("Ipc");
                          });
 
+// One handler, one policy per domain: the tree's and the clients' sockets of
+// one context are told apart by the domain each announces.
+TEST(ZapTest, EachDomainHasItsOwnPolicy) {
+  CurveRig rig(Transport::kTcp);
+  std::vector<ZapRequest> tree_seen, client_seen;
+  auto zap = ZapHandler::Bind(rig.context(), rig.loop(), AcceptAs("5", &tree_seen));
+  ASSERT_THAT(zap, IsOk());
+  CurveKeyPair server = NewKeys(), client = NewKeys();
+  auto handshake = [&](const char* domain) -> std::vector<Received> {
+    auto socket = Socket::Router(rig.context(), SocketOptions());
+    EXPECT_THAT(socket, IsOk());
+    socket->SetLinger(0);
+    EXPECT_THAT(socket->EnableCurveServer(server.secret_z85, domain), IsOk());
+    auto endpoint = socket->Bind(rig.BindEndpoint());
+    EXPECT_THAT(endpoint, IsOk());
+    std::vector<Received> got;
+    rig.Collect(*socket, got);
+    Socket dealer = rig.Client("5", client, server.public_z85);
+    std::vector<LinkEvent> events;
+    auto monitor = rig.Watch(dealer, events);
+    EXPECT_THAT(dealer.Connect(*endpoint), IsOk());
+    EXPECT_THAT(dealer.Send("hi"), IsOk());
+    EXPECT_TRUE(rig.RunUntil(
+        [&] { return !got.empty() || Count(events, LinkEvent::kHandshakeFailed) > 0; }));
+    rig.loop().RemoveSocket(monitor->events());
+    rig.loop().RemoveSocket(*socket);
+    return got;
+  };
+  EXPECT_TRUE(handshake(kClientZapDomain).empty());  // nobody serves it yet
+  (*zap)->Serve(kClientZapDomain, AcceptAs("client-a", &client_seen));
+  std::vector<Received> as_client = handshake(kClientZapDomain);
+  ASSERT_EQ(as_client.size(), 1u);
+  EXPECT_EQ(as_client[0].user_id, "client-a");
+  std::vector<Received> as_tree = handshake(kZapDomain);
+  ASSERT_EQ(as_tree.size(), 1u);
+  EXPECT_EQ(as_tree[0].user_id, "5");
+  ASSERT_EQ(client_seen.size(), 1u);
+  EXPECT_EQ(client_seen[0].domain, kClientZapDomain);
+  ASSERT_EQ(tree_seen.size(), 1u);
+  EXPECT_EQ(tree_seen[0].domain, kZapDomain);
+}
+
 // Requests written by hand to kZapEndpoint, as any code in the process could.
 TEST(ZapTest, EveryRequestIsAnsweredAndCounted) {
   const std::string key(32, 'k');
@@ -167,6 +209,9 @@ TEST(ZapTest, EveryRequestIsAnsweredAndCounted) {
       {{"", "1.0", "9", "arbor", "", "", "CURVE", key, "extra"}, "400", "9", "", 'm'},
       {{"", "1.0", "9", "arbor", "", "", "NULL"}, "400", "9", "", 'r'},
       {{"", "1.0", "9", "arbor", "", "", "PLAIN", "user", "password"}, "400", "9", "", 'r'},
+      // Domains nobody serves here.
+      {{"", "1.0", "9", "arbor-clients", "", "", "CURVE", key}, "400", "9", "", 'r'},
+      {{"", "1.0", "9", "", "", "", "CURVE", key}, "400", "9", "", 'r'},
   };
   CurveRig rig(Transport::kTcp);
   std::vector<ZapRequest> seen;

@@ -13,8 +13,10 @@ namespace arbor::transport {
 // A CURVE key (32 bytes) in Z85 text.
 inline constexpr size_t kZ85KeyLength = 40;
 
-// The ZAP domain every Arbor CURVE server announces (ZMQ_ZAP_DOMAIN).
+// The ZAP domains Arbor's CURVE servers announce (ZMQ_ZAP_DOMAIN): the tree's
+// ROUTERs, and the client endpoint's (--client-keys).
 inline constexpr char kZapDomain[] = "arbor";
+inline constexpr char kClientZapDomain[] = "arbor-clients";
 
 struct CurveKeyPair {
   std::string public_z85;  // kZ85KeyLength characters

@@ -93,12 +93,12 @@ constexpr int kZapEnforceDomain = 93;
 
 }  // namespace
 
-absl::Status Socket::EnableCurveServer(std::string_view secret_z85) {
+absl::Status Socket::EnableCurveServer(std::string_view secret_z85, const char* domain) {
   if (!IsZ85Key(secret_z85)) return absl::InvalidArgumentError("curve server: bad secret key");
   try {
     socket_.set(zmq::sockopt::curve_server, true);
     socket_.set(zmq::sockopt::curve_secretkey, secret_z85);
-    socket_.set(zmq::sockopt::zap_domain, kZapDomain);
+    socket_.set(zmq::sockopt::zap_domain, domain);
     int enforce = 1;
     if (zmq_setsockopt(socket_.handle(), kZapEnforceDomain, &enforce, sizeof(enforce)) != 0) {
       return ZmqStatus(zmq::error_t(), "zap enforce domain");

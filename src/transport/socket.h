@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "transport/curve.h"
 #include "transport/socket_options.h"
 #include "zmq.hpp"
 
@@ -51,11 +52,11 @@ class Socket {
 
   // CURVE (transport/curve.h), before the first Bind or Connect; INVALID_ARGUMENT
   // when a key is not a Z85 key. A server authenticates every peer through the
-  // ZAP handler of its context (transport/zap.h), under domain kZapDomain, and
+  // ZAP handler of its context (transport/zap.h), under `domain`, and
   // refuses every peer when the context has none (ZMQ_ZAP_ENFORCE_DOMAIN): bind
   // the handler first. A client needs its own pair and the server's public key;
   // with a wrong server key it retries the handshake forever.
-  absl::Status EnableCurveServer(std::string_view secret_z85);
+  absl::Status EnableCurveServer(std::string_view secret_z85, const char* domain = kZapDomain);
   absl::Status EnableCurveClient(std::string_view public_z85, std::string_view secret_z85,
                                  std::string_view server_public_z85);
 

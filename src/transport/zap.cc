@@ -27,13 +27,18 @@ absl::StatusOr<std::unique_ptr<ZapHandler>> ZapHandler::Bind(Context& context, E
   ASSIGN_OR_RETURN(Socket socket, Socket::Router(context, SocketOptions()));
   socket.SetLinger(0);
   RETURN_IF_ERROR(socket.Bind(kZapEndpoint).status());
-  auto handler = absl::WrapUnique(new ZapHandler(loop, std::move(socket), std::move(policy)));
+  auto handler = absl::WrapUnique(new ZapHandler(loop, std::move(socket)));
+  handler->Serve(kZapDomain, std::move(policy));
   ZapHandler* self = handler.get();
   loop.AddSocket(handler->socket_, [self] { self->ServeReady(); });
   return handler;
 }
 
 ZapHandler::~ZapHandler() { loop_.RemoveSocket(socket_); }
+
+void ZapHandler::Serve(const std::string& domain, ZapPolicy policy) {
+  policies_[domain] = std::move(policy);
+}
 
 void ZapHandler::ServeReady() {
   // Bounded: anyone who can reach a CURVE socket can make handshakes (with a key
@@ -50,7 +55,8 @@ ZapHandler::Verdict ZapHandler::Decide(absl::Span<const std::string> request) {
     return {Outcome::kMalformed, "malformed ZAP request", ""};
   }
   if (request[kMechanism] != "CURVE") return {Outcome::kRejected, "only CURVE is accepted", ""};
-  if (request[kDomain] != kZapDomain) return {Outcome::kRejected, "not an arbor socket", ""};
+  auto served = policies_.find(request[kDomain]);
+  if (served == policies_.end()) return {Outcome::kRejected, "not an arbor socket", ""};
   if (request.size() != kCredentials + 1 || request[kCredentials].size() != kCurveKeyBytes) {
     return {Outcome::kMalformed, "malformed CURVE credentials", ""};
   }
@@ -58,7 +64,7 @@ ZapHandler::Verdict ZapHandler::Decide(absl::Span<const std::string> request) {
   zmq_z85_encode(key, reinterpret_cast<const uint8_t*>(request[kCredentials].data()),
                  kCurveKeyBytes);
   std::optional<std::string> user_id =
-      policy_(ZapRequest{request[kDomain], request[kAddress], std::string(key, kZ85KeyLength)});
+      served->second(ZapRequest{request[kDomain], request[kAddress], std::string(key, kZ85KeyLength)});
   // An empty user id would leave the connection's messages without a User-Id.
   if (!user_id.has_value() || user_id->empty()) return {Outcome::kRejected, "key not allowed", ""};
   return {Outcome::kAccepted, "OK", std::move(*user_id)};

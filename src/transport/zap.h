@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "transport/event_loop.h"
@@ -30,7 +31,7 @@ struct ZapRequest {
 
 // The user id to accept the peer as (non-empty: it becomes the User-Id of every
 // message on that connection, e.g. the node id in decimal), or nullopt to
-// refuse it. The domain is not checked for it. Runs inside the loop, so a
+// refuse it. It decides for one domain (ZapHandler::Serve). Runs inside the loop, so a
 // handshake waits for the loop's turn: it must not block.
 using ZapPolicy = std::function<std::optional<std::string>(const ZapRequest&)>;
 
@@ -42,7 +43,8 @@ struct ZapCounters {
 
 class ZapHandler {
  public:
-  // Binds kZapEndpoint in `context` and serves it on `loop`. One per context:
+  // Binds kZapEndpoint in `context` and serves it on `loop`, `policy` deciding
+  // for domain kZapDomain (the tree's sockets). One per context:
   // a second is ALREADY_EXISTS. Bind it before any CURVE socket of the context
   // binds or connects; until then their handshakes are refused
   // (ZMQ_ZAP_ENFORCE_DOMAIN). `loop` must outlive the handler, and the handler
@@ -53,6 +55,12 @@ class ZapHandler {
                                                           ZapPolicy policy);
   ~ZapHandler();
   ZapHandler(const ZapHandler&) = delete;
+
+  // `policy` decides for CURVE servers of `domain` from now on (replacing any
+  // policy it had): one handler per context serves every domain, e.g. the
+  // tree's (kZapDomain) and the clients' (kClientZapDomain). A request for a
+  // domain nobody serves is refused.
+  void Serve(const std::string& domain, ZapPolicy policy);
   ZapHandler& operator=(const ZapHandler&) = delete;
 
   // Answers every request waiting; the loop calls it when the socket is readable.
@@ -61,8 +69,7 @@ class ZapHandler {
   const ZapCounters& counters() const { return counters_; }
 
  private:
-  ZapHandler(EventLoop& loop, Socket socket, ZapPolicy policy)
-      : loop_(loop), socket_(std::move(socket)), policy_(std::move(policy)) {}
+  ZapHandler(EventLoop& loop, Socket socket) : loop_(loop), socket_(std::move(socket)) {}
   enum class Outcome { kAccepted, kRejected, kMalformed };
   struct Verdict {
     Outcome outcome;
@@ -75,7 +82,7 @@ class ZapHandler {
 
   EventLoop& loop_;
   Socket socket_;  // a ROUTER: garbage from any peer is seen and answered
-  ZapPolicy policy_;
+  absl::flat_hash_map<std::string, ZapPolicy> policies_;  // domain -> its policy
   ZapCounters counters_;
   Frames frames_;
 };
