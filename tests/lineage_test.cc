@@ -1,7 +1,10 @@
 // wire/lineage.h: the --ancestors list and what an orphan keeps of it.
 #include "wire/lineage.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/z85.h"
 #include "gtest/gtest.h"
+#include "harness/curve_rig.h"
 #include "status_matchers.h"
 
 namespace arbor::wire {
@@ -35,6 +38,40 @@ TEST(LineageTest, RejectsMalformedLists) {
   absl::StatusOr<std::vector<Ancestor>> at = ParseAncestors("-1@ipc:///tmp/a@b/controller");
   ASSERT_THAT(at, IsOk());
   EXPECT_EQ((*at)[0].endpoint, "ipc:///tmp/a@b/controller");
+}
+
+TEST(LineageTest, CurveAncestorsCarryTheirKeyInHex) {
+  const std::string key = testing::NewKeys().public_z85;
+  std::vector<Ancestor> chain = {{4, "", "tcp://10.200.1.2:4000", key},
+                                 {2, "ipc:///tmp/a/2.9", "tcp://10.200.0.1:4001", key},
+                                 {kControllerId, "ipc:///tmp/a/controller", "", ""}};
+  std::string text = FormatAncestors(chain);
+  EXPECT_EQ(text, absl::StrCat("4:", Z85ToHex(key), ":tcp://10.200.1.2:4000@,2:", Z85ToHex(key),
+                               ":tcp://10.200.0.1:4001@ipc:///tmp/a/2.9,-1@ipc:///tmp/a/controller"));
+  // Shell-safe: a remote shell (ssh) passes it on unchanged.
+  EXPECT_EQ(text.find_first_of(" '\"$&;|<>()*?#!`\\"), std::string::npos);
+  absl::StatusOr<std::vector<Ancestor>> parsed = ParseAncestors(text);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(*parsed, chain);
+  for (std::string bad : {std::string("4:00:tcp://a:1@,-1@c"), absl::StrCat("4:", Z85ToHex(key), "@x,-1@c"),
+                          absl::StrCat("4:", Z85ToHex(key), ":@x,-1@c"), std::string("4:@,-1@c")}) {
+    EXPECT_THAT(ParseAncestors(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
+}
+
+TEST(LineageTest, ProcessesOfTheControllersHostLinkByIpc) {
+  const std::string key(40, 'k');
+  Ancestor both{2, "ipc:///tmp/a/2.9", "tcp://10.200.0.1:4001", key};
+  EXPECT_EQ(DialFor(both, true).endpoint, "ipc:///tmp/a/2.9");
+  EXPECT_EQ(DialFor(both, true).server_key, "");
+  EXPECT_EQ(DialFor(both, false).endpoint, "tcp://10.200.0.1:4001");
+  EXPECT_EQ(DialFor(both, false).server_key, key);
+  Ancestor remote{4, "", "tcp://10.200.1.2:4000", key};
+  EXPECT_EQ(DialFor(remote, true).endpoint, "tcp://10.200.1.2:4000");
+  EXPECT_EQ(DialFor(remote, true).server_key, key);
+  Ancestor single{5, "ipc:///tmp/a/5.1", "", ""};  // one host: ipc for everyone
+  EXPECT_EQ(DialFor(single, false).endpoint, "ipc:///tmp/a/5.1");
+  EXPECT_EQ(DialFor(single, false).server_key, "");
 }
 
 TEST(LineageTest, TrimmedKeepsTheNearestAndTheController) {

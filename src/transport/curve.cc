@@ -3,16 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/z85.h"
 #include "zmq.h"
 
 namespace arbor::transport {
-
-namespace {
-
-constexpr std::string_view kZ85Alphabet =
-    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-
-}  // namespace
 
 absl::StatusOr<CurveKeyPair> GenerateCurveKeyPair() {
   // zmq_curve_keypair writes 40 characters and a NUL into each buffer.
@@ -27,19 +21,9 @@ absl::StatusOr<CurveKeyPair> GenerateCurveKeyPair() {
 }
 
 bool IsZ85Key(std::string_view text) {
-  if (text.size() != kZ85KeyLength) return false;
-  for (size_t group = 0; group < text.size(); group += 5) {
-    // libzmq decodes without an overflow check: a group above 2^32 - 1 would
-    // silently wrap into some other key.
-    uint64_t value = 0;
-    for (size_t i = group; i < group + 5; ++i) {
-      size_t digit = kZ85Alphabet.find(text[i]);
-      if (digit == std::string_view::npos) return false;
-      value = value * 85 + digit;
-    }
-    if (value > UINT32_MAX) return false;
-  }
-  return true;
+  // libzmq decodes without an overflow check: Z85Decode refuses a group above
+  // 2^32 - 1, which would silently wrap into some other key.
+  return text.size() == kZ85KeyLength && Z85Decode(text).has_value();
 }
 
 absl::StatusOr<std::string> PublicFromSecret(std::string_view secret_z85) {

@@ -16,16 +16,30 @@ absl::Status Invalid(std::string_view what) {
   return absl::InvalidArgumentError(std::string(what));
 }
 
-bool IsEndpoint(const std::string& endpoint) {
-  return !endpoint.empty() && endpoint.size() <= kMaxEndpointLength;
-}
-
 absl::Status Check(bool ok, std::string_view what) { return ok ? absl::OkStatus() : Invalid(what); }
+
+// A Z85 public key's length; its alphabet is the socket's to check.
+constexpr size_t kKeyLength = 40;
+
+// How a process is reached (v1::Ancestor): at least one endpoint, and a CURVE
+// endpoint only with its key.
+bool IsReach(const std::string& endpoint, const std::string& curve_endpoint,
+             const std::string& key) {
+  if (endpoint.empty() && curve_endpoint.empty()) return false;
+  if (endpoint.size() > kMaxEndpointLength || curve_endpoint.size() > kMaxEndpointLength) {
+    return false;
+  }
+  return curve_endpoint.empty() ? key.empty() : key.size() == kKeyLength;
+}
 
 absl::Status ValidateRemoveRequest(const v1::RemoveRequest& r) {
   if (!IsNodeOrController(r.new_parent_id())) return Invalid("parent id out of range");
   // Empty from a client: the controller fills in the new parent.
-  return Check(r.new_parent_endpoint().size() <= kMaxEndpointLength, "bad endpoint");
+  if (r.new_parent_endpoint().empty() && r.new_parent_curve_endpoint().empty()) {
+    return Check(r.new_parent_key().empty(), "bad endpoint");
+  }
+  return Check(IsReach(r.new_parent_endpoint(), r.new_parent_curve_endpoint(), r.new_parent_key()),
+               "bad endpoint");
 }
 
 absl::Status ValidateRemoveReply(const v1::RemoveReply& r) {
@@ -38,7 +52,11 @@ absl::Status ValidateRemoveReply(const v1::RemoveReply& r) {
 absl::Status ValidateHello(const v1::Hello& h) {
   if (!IsWorkerId(h.id()) || !IsNodeOrController(h.parent())) return Invalid("id out of range");
   if (h.pid() <= 0) return Invalid("bad pid");
-  return Check(IsEndpoint(h.endpoint()), "bad endpoint");
+  if (h.host().size() > kMaxHostName) return Invalid("host name too long");
+  return Check(h.endpoint().size() <= kMaxEndpointLength &&
+                   h.curve_endpoint().size() <= kMaxEndpointLength &&
+                   !(h.endpoint().empty() && h.curve_endpoint().empty()),
+               "bad endpoint");
 }
 
 absl::Status ValidateBatch(const v1::Batch& b) {
@@ -57,7 +75,8 @@ absl::Status ValidateLineage(const v1::Lineage& lineage) {
     if (last ? chain[i].id() != kControllerId : !IsWorkerId(chain[i].id())) {
       return Invalid("lineage id out of range");
     }
-    if (!IsEndpoint(chain[i].endpoint())) return Invalid("bad endpoint");
+    const v1::Ancestor& a = chain[i];
+    if (!IsReach(a.endpoint(), a.curve_endpoint(), a.public_key())) return Invalid("bad endpoint");
   }
   return absl::OkStatus();
 }
@@ -69,6 +88,10 @@ absl::Status ValidateBody(const v1::Envelope& e) {
     case v1::Envelope::kCreateRequest:
       if (!IsWorkerId(e.create_request().child_id())) return Invalid("child id out of range");
       if (e.create_request().host().size() > kMaxHostName) return Invalid("host name too long");
+      if (!e.create_request().child_public_key().empty() &&
+          e.create_request().child_public_key().size() != kKeyLength) {
+        return Invalid("bad key");
+      }
       return Check(IsNodeOrController(e.create_request().parent()), "parent out of range");
     case v1::Envelope::kCreateReply:
       return Check(IsWorkerId(e.create_reply().id()), "id out of range");
@@ -80,7 +103,9 @@ absl::Status ValidateBody(const v1::Envelope& e) {
       return ValidateRemoveReply(e.remove_reply());
     case v1::Envelope::kReparent:
       if (!IsNodeOrController(e.reparent().parent_id())) return Invalid("parent id out of range");
-      return Check(IsEndpoint(e.reparent().endpoint()), "bad endpoint");
+      return Check(
+          IsReach(e.reparent().endpoint(), e.reparent().curve_endpoint(), e.reparent().public_key()),
+          "bad endpoint");
     case v1::Envelope::kLinkState:
       return Check(IsWorkerId(e.link_state().id()) && IsNodeOrController(e.link_state().reporter()),
                    "id out of range");

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/strings.h"
+#include "common/z85.h"
 
 namespace arbor::wire {
 
@@ -15,9 +16,18 @@ bool CanCarry(std::string_view endpoint) {
   return !endpoint.empty() && endpoint.find(',') == std::string_view::npos;
 }
 
+Dial DialFor(const Ancestor& a, bool on_local_host) {
+  if ((on_local_host && !a.endpoint.empty()) || a.curve_endpoint.empty()) return {a.endpoint, ""};
+  return {a.curve_endpoint, a.public_key};
+}
+
 std::string FormatAncestors(const std::vector<Ancestor>& chain) {
   return absl::StrJoin(chain, ",", [](std::string* out, const Ancestor& a) {
-    absl::StrAppend(out, a.id, "@", a.endpoint);
+    absl::StrAppend(out, a.id);
+    if (!a.curve_endpoint.empty()) {
+      absl::StrAppend(out, ":", Z85ToHex(a.public_key), ":", a.curve_endpoint);
+    }
+    absl::StrAppend(out, "@", a.endpoint);
   });
 }
 
@@ -25,13 +35,29 @@ absl::StatusOr<std::vector<Ancestor>> ParseAncestors(std::string_view text) {
   std::vector<Ancestor> chain;
   if (text.empty()) return chain;
   for (absl::string_view item : absl::StrSplit(Sv(text), ',')) {
+    auto bad = [item] { return absl::InvalidArgumentError(absl::StrCat("bad ancestor '", item, "'")); };
     size_t at = item.find('@');
+    if (at == absl::string_view::npos) return bad();
+    // The head: ID, or ID:KEY:CURVE_ENDPOINT (the endpoint has ':' of its own).
+    absl::string_view head = item.substr(0, at);
+    Ancestor a{0, std::string(item.substr(at + 1)), "", ""};
+    size_t colon = head.find(':');
     int64_t id = 0;
-    if (at == absl::string_view::npos || !absl::SimpleAtoi(item.substr(0, at), &id) ||
-        !(id == kControllerId || IsWorkerId(id)) || at + 1 == item.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("bad ancestor '", item, "'"));
+    if (!absl::SimpleAtoi(head.substr(0, colon), &id) || !(id == kControllerId || IsWorkerId(id))) {
+      return bad();
     }
-    chain.push_back({id, std::string(item.substr(at + 1))});
+    a.id = id;
+    if (colon != absl::string_view::npos) {
+      absl::string_view rest = head.substr(colon + 1);
+      size_t second = rest.find(':');
+      if (second == absl::string_view::npos || second + 1 == rest.size()) return bad();
+      std::optional<std::string> key = HexToZ85(std::string_view(rest.data(), second));
+      if (!key || key->size() != 40) return bad();
+      a.public_key = *std::move(key);
+      a.curve_endpoint = std::string(rest.substr(second + 1));
+    }
+    if (a.endpoint.empty() && a.curve_endpoint.empty()) return bad();
+    chain.push_back(std::move(a));
   }
   for (size_t i = 0; i < chain.size(); ++i) {
     if ((chain[i].id == kControllerId) != (i + 1 == chain.size())) {
@@ -65,7 +91,9 @@ std::vector<Ancestor> Above(const std::vector<Ancestor>& chain, NodeId new_paren
 
 std::vector<Ancestor> FromLineage(const v1::Lineage& lineage) {
   std::vector<Ancestor> chain;
-  for (const v1::Ancestor& a : lineage.ancestors()) chain.push_back({a.id(), a.endpoint()});
+  for (const v1::Ancestor& a : lineage.ancestors()) {
+    chain.push_back({a.id(), a.endpoint(), a.curve_endpoint(), a.public_key()});
+  }
   return chain;
 }
 
@@ -75,6 +103,8 @@ void ToLineage(const std::vector<Ancestor>& chain, v1::Lineage& out) {
     v1::Ancestor* added = out.add_ancestors();
     added->set_id(a.id);
     added->set_endpoint(a.endpoint);
+    added->set_curve_endpoint(a.curve_endpoint);
+    added->set_public_key(a.public_key);
   }
 }
 
