@@ -74,7 +74,7 @@ class LifelineTest : public ::testing::Test {
 
 TEST_F(LifelineTest, TheWorkerRunsWhileThePipeIsOpenAndExitsAtItsEof) {
   process::WorkerPool pool(ARBOR_WORKER_BIN);
-  absl::StatusOr<pid_t> pid = pool.Spawn(Args(), {{}, /*lifeline=*/true});
+  absl::StatusOr<pid_t> pid = pool.Spawn(Args(), {{}, /*lifeline=*/true, ""});
   ASSERT_THAT(pid.status(), IsOk());
   // Up and connected: its Hello reaches the parent (the loop waits, bounded).
   transport::EventLoop loop;
@@ -102,7 +102,7 @@ TEST_F(LifelineTest, ThroughALauncherFoundInPath) {
   // `env` stands for ssh or srun: found in $PATH, the worker's command line
   // appended; the pid is the launcher's (env execs, so here it is the worker).
   process::WorkerPool pool(ARBOR_WORKER_BIN);
-  absl::StatusOr<pid_t> pid = pool.Spawn(Args(), {{"env", "ARBOR_VIA=launcher"}, true});
+  absl::StatusOr<pid_t> pid = pool.Spawn(Args(), {{"env", "ARBOR_VIA=launcher"}, true, ""});
   ASSERT_THAT(pid.status(), IsOk());
   {
     int fd = testing::PidfdOpen(*pid);
@@ -119,7 +119,7 @@ TEST_F(LifelineTest, ThroughALauncherFoundInPath) {
 
 TEST_F(LifelineTest, ALauncherThatIsNotThereFailsTheSpawn) {
   process::WorkerPool pool(ARBOR_WORKER_BIN);
-  absl::StatusOr<pid_t> pid = pool.Spawn(Args(), {{"no-such-launcher-arbor"}, true});
+  absl::StatusOr<pid_t> pid = pool.Spawn(Args(), {{"no-such-launcher-arbor"}, true, ""});
   EXPECT_FALSE(pid.ok());
   EXPECT_EQ(pool.live(), 0u);
 }

@@ -1,10 +1,13 @@
 // launch/worker_args.h: the worker's command line, built and parsed back.
 #include "launch/worker_args.h"
 
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "harness/curve_rig.h"
 #include "status_matchers.h"
 
 namespace arbor::launch {
@@ -47,6 +50,78 @@ TEST(WorkerArgsTest, RoundTrips) {
     ASSERT_THAT(parsed, IsOk()) << argv[0];
     EXPECT_EQ(*parsed, args) << argv[0];
   }
+}
+
+// A worker on another host: no plain endpoint, its parent over CURVE, keys in
+// hex, and nothing a remote shell would change (ssh joins the words with
+// spaces and a shell splits them again).
+WorkerArgs Remote() {
+  WorkerArgs args;
+  args.id = 5;
+  args.parent = 4;
+  args.parent_curve_endpoint = "tcp://10.200.1.2:40001";
+  args.parent_key = testing::NewKeys().public_z85;
+  args.host = "h1.lab";
+  args.curve_address = "10.200.1.2";
+  args.lifeline = true;
+  args.ancestors = {{kControllerId, "", "tcp://10.200.0.1:40000", testing::NewKeys().public_z85}};
+  return args;
+}
+
+TEST(WorkerArgsTest, ARemoteWorkersLineRoundTripsAndIsShellSafe) {
+  WorkerArgs args = Remote();
+  std::vector<std::string> argv = ToArgv(args);
+  absl::StatusOr<WorkerArgs> parsed = ParseWorkerArgs(argv);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(*parsed, args);
+  EXPECT_TRUE(parsed->curve());
+  for (const std::string& arg : argv) {
+    EXPECT_EQ(arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "0123456789-_=.:/@,"),
+              std::string::npos)
+        << arg;
+  }
+  EXPECT_FALSE(Minimal().curve());
+}
+
+TEST(WorkerArgsTest, CurveNeedsItsPartsTogether) {
+  std::vector<std::string> argv = ToArgv(Remote());
+  auto without = [&argv](std::string_view prefix) {
+    std::vector<std::string> out;
+    for (const std::string& a : argv) {
+      if (a.rfind(prefix, 0) != 0) out.push_back(a);
+    }
+    return out;
+  };
+  // The secret comes on stdin: no lifeline, no CURVE.
+  EXPECT_THAT(ParseWorkerArgs(without("--lifeline")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseWorkerArgs(without("--parent_key")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseWorkerArgs(without("--parent_curve_endpoint")),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  for (const char* bad : {"--parent_key=zz", "--parent_key=00", "--host=Bad_Host", "--host="}) {
+    std::vector<std::string> with = argv;
+    with.push_back(bad);
+    EXPECT_THAT(ParseWorkerArgs(with), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
+  }
+}
+
+TEST(WorkerArgsTest, TheSecretIsTheFirstLineOnStdin) {
+  std::string secret = testing::NewKeys().secret_z85;
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::string text = SecretLine(secret) + "after";
+  ASSERT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  EXPECT_EQ(ReadSecretLine(fds[0]).value_or(""), secret);
+  char rest[16] = {};
+  EXPECT_EQ(::read(fds[0], rest, sizeof(rest)), 5) << "nothing after the line is consumed";
+  std::string garbage = "not a key\n";
+  ASSERT_EQ(::write(fds[1], garbage.data(), garbage.size()), static_cast<ssize_t>(garbage.size()));
+  EXPECT_THAT(ReadSecretLine(fds[0]), StatusIs(absl::StatusCode::kInvalidArgument));
+  ::close(fds[1]);
+  EXPECT_THAT(ReadSecretLine(fds[0]), StatusIs(absl::StatusCode::kUnavailable));
+  ::close(fds[0]);
 }
 
 TEST(WorkerArgsTest, WritesWhatTheWorkerHasAlwaysBeenGiven) {

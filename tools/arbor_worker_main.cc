@@ -27,22 +27,21 @@ int main(int argc, char** argv) {
   }
   arbor::wire::SilenceParserLog();
   arbor::node::WorkerOptions options;
-  options.id = parsed->id;
-  options.parent_id = parsed->parent;
-  options.parent_endpoint = parsed->parent_endpoint;
-  options.ancestors = parsed->ancestors;
-  options.adopt_orphans = parsed->adopt_orphans;
-  options.adopt_timeout = parsed->adopt_timeout;
-  options.transport = parsed->transport;
-  options.ipc_dir = parsed->ipc_dir;
-  options.heartbeat = parsed->heartbeat;
-  options.controller_pid = parsed->controller_pid;
-  options.verbose = parsed->verbose;
-  options.lifeline = parsed->lifeline;
-
+  options.args = *std::move(parsed);
+  if (options.args.curve()) {
+    // The first line on the lifeline, before anything else reads stdin.
+    absl::StatusOr<std::string> secret = arbor::launch::ReadSecretLine(0);
+    if (!secret.ok()) {
+      std::fprintf(stderr, "[node %lld] cannot start: %s\n",
+                   static_cast<long long>(options.args.id),
+                   std::string(secret.status().message()).c_str());
+      return 1;
+    }
+    options.secret_z85 = *std::move(secret);
+  }
   auto worker = arbor::node::Worker::Start(options);
   if (!worker.ok()) {
-    std::fprintf(stderr, "[node %lld] cannot start: %s\n", static_cast<long long>(options.id),
+    std::fprintf(stderr, "[node %lld] cannot start: %s\n", static_cast<long long>(options.args.id),
                  std::string(worker.status().message()).c_str());
     return 1;
   }

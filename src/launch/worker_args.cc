@@ -1,12 +1,19 @@
 #include "launch/worker_args.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <limits>
+#include <optional>
 #include <string_view>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "common/z85.h"
+#include "transport/curve.h"
 
 namespace arbor::launch {
 namespace {
@@ -49,9 +56,34 @@ constexpr Flag kFlags[] = {
        args.parent = *n;
        return absl::OkStatus();
      }},
-    {"parent_endpoint", "the parent's ROUTER endpoint; required",
+    {"parent_endpoint", "the parent's plain ROUTER endpoint (ipc or loopback tcp)",
      [](absl::string_view, absl::string_view value, WorkerArgs& args) {
        args.parent_endpoint = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"parent_curve_endpoint", "the parent's CURVE ROUTER endpoint (with --parent_key)",
+     [](absl::string_view, absl::string_view value, WorkerArgs& args) {
+       args.parent_curve_endpoint = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"parent_key", "the parent's public CURVE key, in hex (64 digits)",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       std::optional<std::string> key = HexToZ85(std::string_view(value.data(), value.size()));
+       if (!key || key->size() != transport::kZ85KeyLength) return Bad(name, value, "a key in hex");
+       args.parent_key = *std::move(key);
+       return absl::OkStatus();
+     }},
+    {"host", "the host this worker runs on; default local",
+     [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
+       if (!IsHostName(std::string_view(value.data(), value.size()))) {
+         return Bad(name, value, "a host name");
+       }
+       args.host = std::string(value);
+       return absl::OkStatus();
+     }},
+    {"curve_address", "bind a CURVE ROUTER at tcp://ADDRESS:* for children on other hosts",
+     [](absl::string_view, absl::string_view value, WorkerArgs& args) {
+       args.curve_address = std::string(value);
        return absl::OkStatus();
      }},
     {"heartbeat_ms", "heartbeat period until the parent says otherwise; 0 = off; default 0",
@@ -130,9 +162,17 @@ std::vector<std::string> ToArgv(const WorkerArgs& args) {
   std::vector<std::string> argv = {
       absl::StrCat("--id=", args.id),
       absl::StrCat("--parent=", args.parent),
-      absl::StrCat("--parent_endpoint=", args.parent_endpoint),
-      absl::StrCat("--heartbeat_ms=", absl::ToInt64Milliseconds(args.heartbeat)),
   };
+  if (!args.parent_endpoint.empty()) {
+    argv.push_back(absl::StrCat("--parent_endpoint=", args.parent_endpoint));
+  }
+  argv.push_back(absl::StrCat("--heartbeat_ms=", absl::ToInt64Milliseconds(args.heartbeat)));
+  if (!args.parent_curve_endpoint.empty()) {
+    argv.push_back(absl::StrCat("--parent_curve_endpoint=", args.parent_curve_endpoint));
+  }
+  if (!args.parent_key.empty()) argv.push_back(absl::StrCat("--parent_key=", Z85ToHex(args.parent_key)));
+  if (args.host != "local") argv.push_back(absl::StrCat("--host=", args.host));
+  if (!args.curve_address.empty()) argv.push_back(absl::StrCat("--curve_address=", args.curve_address));
   if (!args.ancestors.empty()) {
     argv.push_back(absl::StrCat("--ancestors=", wire::FormatAncestors(args.ancestors)));
   }
@@ -151,7 +191,6 @@ std::vector<std::string> ToArgv(const WorkerArgs& args) {
 absl::StatusOr<WorkerArgs> ParseWorkerArgs(const std::vector<std::string>& argv) {
   WorkerArgs args;
   bool have_id = false;
-  bool have_endpoint = false;
   for (const std::string& arg : argv) {
     absl::string_view text = arg;
     if (!absl::ConsumePrefix(&text, "--") && !absl::ConsumePrefix(&text, "-")) {
@@ -169,13 +208,35 @@ absl::StatusOr<WorkerArgs> ParseWorkerArgs(const std::vector<std::string>& argv)
     absl::string_view value = eq == absl::string_view::npos ? "true" : text.substr(eq + 1);
     if (absl::Status parsed = flag->parse(name, value, args); !parsed.ok()) return parsed;
     have_id |= name == "id";
-    have_endpoint |= name == "parent_endpoint";
   }
   if (!have_id) return absl::InvalidArgumentError("missing --id");
-  if (!have_endpoint || args.parent_endpoint.empty()) {
+  if (args.parent_endpoint.empty() && args.parent_curve_endpoint.empty()) {
     return absl::InvalidArgumentError("missing --parent_endpoint");
   }
+  if (args.parent_curve_endpoint.empty() != args.parent_key.empty()) {
+    return absl::InvalidArgumentError("--parent_curve_endpoint and --parent_key go together");
+  }
+  if (args.curve() && !args.lifeline) {
+    return absl::InvalidArgumentError("CURVE needs --lifeline (the secret key comes on stdin)");
+  }
   return args;
+}
+
+std::string SecretLine(const std::string& secret_z85) { return secret_z85 + "\n"; }
+
+absl::StatusOr<std::string> ReadSecretLine(int fd) {
+  std::string line;
+  while (line.size() <= transport::kZ85KeyLength) {
+    char c = 0;
+    ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::UnavailableError(absl::StrCat("reading the key: ", std::strerror(errno)));
+    if (n == 0) return absl::UnavailableError("stdin closed before the key: the controller is gone");
+    if (c == '\n') break;
+    line.push_back(c);
+  }
+  if (!transport::IsZ85Key(line)) return absl::InvalidArgumentError("the key on stdin is not a Z85 key");
+  return line;
 }
 
 std::string WorkerUsage() {

@@ -5,34 +5,42 @@
 
 namespace arbor::node {
 
-bool GoneJudge::OnEvent(transport::LinkEvent event) {
+GoneJudge::Verdict GoneJudge::OnEvent(transport::LinkEvent event) {
   switch (event) {
     case transport::LinkEvent::kConnected:
-      connected_ = true;
+      if (curve_) return Verdict::kNone;  // TCP only: the handshake decides
+      connected_ = established_ = true;
       refusals_ = 0;
-      return false;
+      return Verdict::kNone;
+    case transport::LinkEvent::kHandshakeSucceeded:
+      connected_ = established_ = true;
+      refusals_ = 0;
+      return Verdict::kNone;
+    case transport::LinkEvent::kHandshakeFailed:
+      // A wrong key either way: libzmq retries a wrong server key forever and
+      // a refused client key not at all; neither gets better by waiting.
+      return curve_ ? Verdict::kAuthentication : Verdict::kNone;
     case transport::LinkEvent::kDisconnected:
       connected_ = false;
-      return false;
+      return Verdict::kNone;
     case transport::LinkEvent::kConnectRetried:
-      return !connected_ && ++refusals_ >= refusals_to_give_up_;
-    case transport::LinkEvent::kHandshakeSucceeded:  // not subscribed to here
-    case transport::LinkEvent::kHandshakeFailed:
+      return !connected_ && ++refusals_ >= refusals_to_give_up_ ? Verdict::kGone : Verdict::kNone;
     case transport::LinkEvent::kOther:
-      return false;
+      return Verdict::kNone;
   }
-  return false;
+  return Verdict::kNone;
 }
 
 ParentLink::ParentLink(transport::Context& context, transport::EventLoop& loop,
                        const transport::SocketOptions& options, NodeId self,
-                       int refusals_to_give_up, std::function<void()> on_readable,
-                       std::function<void()> on_gone)
+                       int refusals_to_give_up, std::optional<transport::CurveKeyPair> keys,
+                       std::function<void()> on_readable, std::function<void(Gone)> on_gone)
     : context_(context),
       loop_(loop),
       options_(options),
       self_(self),
       refusals_to_give_up_(refusals_to_give_up),
+      keys_(std::move(keys)),
       on_readable_(std::move(on_readable)),
       on_gone_(std::move(on_gone)) {}
 
@@ -50,17 +58,23 @@ void ParentLink::Close(int linger_ms) {
   }
 }
 
-absl::Status ParentLink::Connect(NodeId parent, const std::string& endpoint, int old_linger_ms) {
+absl::Status ParentLink::Connect(NodeId parent, const wire::Dial& dial, int old_linger_ms) {
   ASSIGN_OR_RETURN(transport::Socket dealer,
                    transport::Socket::Dealer(context_, options_, absl::StrCat(self_)));
+  bool curve = !dial.server_key.empty();
+  if (curve) {
+    if (!keys_) return absl::FailedPreconditionError("a CURVE parent, and no key of our own");
+    RETURN_IF_ERROR(dealer.EnableCurveClient(keys_->public_z85, keys_->secret_z85, dial.server_key));
+  }
   Close(old_linger_ms);
   dealer_.emplace(std::move(dealer));
-  ASSIGN_OR_RETURN(monitor_, transport::Monitor::Attach(context_, *dealer_,
-                                                        absl::StrCat(self_, ".", ++generation_)));
-  judge_.emplace(refusals_to_give_up_);
-  RETURN_IF_ERROR(dealer_->Connect(endpoint));
+  ASSIGN_OR_RETURN(monitor_, transport::Monitor::Attach(
+                                 context_, *dealer_, absl::StrCat(self_, ".", ++generation_),
+                                 curve ? transport::MonitorScope::kWithHandshakes
+                                       : transport::MonitorScope::kConnections));
+  judge_.emplace(refusals_to_give_up_, curve);
+  RETURN_IF_ERROR(dealer_->Connect(dial.endpoint));
   parent_ = parent;
-  endpoint_ = endpoint;
   loop_.AddSocket(*dealer_, on_readable_);
   loop_.AddSocket(monitor_->events(), [this] { OnMonitorEvent(); });
   return absl::OkStatus();
@@ -70,8 +84,8 @@ void ParentLink::OnMonitorEvent() {
   while (monitor_ != nullptr) {
     std::optional<transport::LinkEvent> event = monitor_->Read();
     if (!event) return;
-    if (judge_->OnEvent(*event)) {
-      on_gone_();
+    if (Gone verdict = judge_->OnEvent(*event); verdict != Gone::kNone) {
+      on_gone_(verdict);
       return;
     }
   }

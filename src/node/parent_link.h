@@ -2,7 +2,9 @@
 // the verdict "parent gone" read from its socket monitor. Gone means the
 // connection is down and reconnecting is refused (nothing listens at the
 // parent's endpoint any more); a frozen parent's kernel still accepts
-// connections, so silence alone never counts.
+// connections, so silence alone never counts. Over CURVE a connection counts
+// only once its handshake succeeded (a TCP connect proves nothing about keys),
+// and a failed handshake (a wrong key, either way) is a verdict of its own.
 #ifndef ARBOR_NODE_PARENT_LINK_H_
 #define ARBOR_NODE_PARENT_LINK_H_
 
@@ -14,40 +16,57 @@
 
 #include "absl/status/statusor.h"
 #include "common/ids.h"
+#include "transport/curve.h"
 #include "transport/event_loop.h"
 #include "transport/monitor.h"
 #include "transport/socket.h"
+#include "wire/lineage.h"
 
 namespace arbor::node {
 
 // The verdict alone, fed with monitor events (pure, for tests).
 class GoneJudge {
  public:
-  explicit GoneJudge(int refusals_to_give_up) : refusals_to_give_up_(refusals_to_give_up) {}
-  // True once the parent is gone. libzmq reports one CONNECT_RETRIED when it
-  // schedules the reconnect after a drop, and one per refused attempt.
-  bool OnEvent(transport::LinkEvent event);
+  enum class Verdict {
+    kNone,
+    kGone,            // the connection dropped and reconnects were refused
+    kAuthentication,  // a CURVE handshake failed
+  };
+  // `curve`: only a handshake success shows a live parent.
+  GoneJudge(int refusals_to_give_up, bool curve)
+      : refusals_to_give_up_(refusals_to_give_up), curve_(curve) {}
+  // libzmq reports one CONNECT_RETRIED when it schedules the reconnect after a
+  // drop, and one per refused attempt.
+  Verdict OnEvent(transport::LinkEvent event);
+  // The link was up at least once.
+  bool established() const { return established_; }
 
  private:
   int refusals_to_give_up_;
+  bool curve_;
   bool connected_ = false;
+  bool established_ = false;
   int refusals_ = 0;
 };
 
 class ParentLink {
  public:
+  using Gone = GoneJudge::Verdict;
   // `context` and `loop` must outlive the link. `on_readable` runs while the
-  // parent has sent something; `on_gone` once the parent is gone.
+  // parent has sent something; `on_gone` once the parent is gone, or its
+  // CURVE handshake failed. `keys`: ours, for a CURVE parent.
   ParentLink(transport::Context& context, transport::EventLoop& loop,
              const transport::SocketOptions& options, NodeId self, int refusals_to_give_up,
-             std::function<void()> on_readable, std::function<void()> on_gone);
+             std::optional<transport::CurveKeyPair> keys, std::function<void()> on_readable,
+             std::function<void(Gone)> on_gone);
   ~ParentLink();
   ParentLink(const ParentLink&) = delete;
   ParentLink& operator=(const ParentLink&) = delete;
 
   // Connects to `parent` at `endpoint`, replacing any previous connection; what
   // the old one still queues may flush for `old_linger_ms`.
-  absl::Status Connect(NodeId parent, const std::string& endpoint, int old_linger_ms);
+  // With a server key, over CURVE (the keys given at construction).
+  absl::Status Connect(NodeId parent, const wire::Dial& dial, int old_linger_ms);
 
   // Non-blocking; a full queue to a frozen parent is RESOURCE_EXHAUSTED.
   absl::Status Send(std::string_view bytes);
@@ -55,7 +74,9 @@ class ParentLink {
   void SetLinger(int ms);
 
   NodeId parent() const { return parent_; }
-  const std::string& endpoint() const { return endpoint_; }
+  // The current connection was up at least once (over CURVE: a handshake
+  // succeeded).
+  bool established() const { return judge_.has_value() && judge_->established(); }
 
  private:
   void OnMonitorEvent();
@@ -66,11 +87,11 @@ class ParentLink {
   transport::SocketOptions options_;
   NodeId self_;
   int refusals_to_give_up_;
+  std::optional<transport::CurveKeyPair> keys_;
   std::function<void()> on_readable_;
-  std::function<void()> on_gone_;
+  std::function<void(Gone)> on_gone_;
 
   NodeId parent_ = kControllerId;
-  std::string endpoint_;
   std::optional<transport::Socket> dealer_;
   std::unique_ptr<transport::Monitor> monitor_;  // watches dealer_: goes first
   std::optional<GoneJudge> judge_;

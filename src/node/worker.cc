@@ -18,7 +18,7 @@ namespace arbor::node {
 absl::StatusOr<std::unique_ptr<Worker>> Worker::Start(const WorkerOptions& options) {
   // Die with the controller, whatever killed it; and if it is already gone, go.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (options.controller_pid > 0 && getppid() != options.controller_pid) {
+  if (options.args.controller_pid > 0 && getppid() != options.args.controller_pid) {
     return absl::FailedPreconditionError("the controller is gone");
   }
   process::RaiseFileLimit();
@@ -31,11 +31,11 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Start(const WorkerOptions& optio
 
 Worker::Worker(const WorkerOptions& options, process::SignalFd signals)
     : options_(options),
-      log_(absl::StrCat("[node ", options.id, "] "), options.verbose),
+      log_(absl::StrCat("[node ", options.args.id, "] "), options.args.verbose),
       signals_(std::move(signals)),
-      ancestors_(options.ancestors),
-      down_([this](NodeId child,
-                   std::string_view frame) { return link::SendRouted(*children_, child, frame); },
+      parent_record_(options.args.ParentRecord()),
+      ancestors_(options.args.ancestors),
+      down_([this](NodeId child, std::string_view frame) { return children_->Send(child, frame); },
             [this](NodeId child, absl::Span<const link::Tag> calls, const absl::Status& why) {
               OnDownSendFailed(child, calls, why);
             }),
@@ -49,26 +49,54 @@ Worker::Worker(const WorkerOptions& options, process::SignalFd signals)
 Worker::~Worker() = default;
 
 absl::Status Worker::Setup() {
-  ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
-  children_.emplace(std::move(router));
-  std::string bind =
-      transport::WorkerBindEndpoint(options_.transport, options_.ipc_dir, options_.id, getpid());
-  ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
-  loop_.AddSocket(*children_, [this] { OnChildReadable(); });
+  const launch::WorkerArgs& args = options_.args;
+  if (args.curve()) {
+    ASSIGN_OR_RETURN(std::string public_z85, transport::PublicFromSecret(options_.secret_z85));
+    keys_ = transport::CurveKeyPair{std::move(public_z85), options_.secret_z85};
+  }
+  link::ChildLinksOptions links;
+  links.sockets = options_.sockets;
+  links.receive_batch = options_.receive_batch;
+  // Off the controller's host there is no directory of ours for ipc: every
+  // link there is CURVE.
+  if (OnLocalHost()) {
+    links.plain_bind =
+        transport::WorkerBindEndpoint(args.transport, args.ipc_dir, args.id, getpid());
+  }
+  if (!args.curve_address.empty()) {
+    // Before any CURVE socket: until it is bound, handshakes are refused.
+    ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Bind(
+                               context_, loop_, [](const transport::ZapRequest&) {
+                                 return std::optional<std::string>();
+                               }));
+    links.curve_bind = absl::StrCat("tcp://", args.curve_address, ":*");
+    links.secret_z85 = options_.secret_z85;
+  }
+  ASSIGN_OR_RETURN(
+      children_,
+      link::ChildLinks::Bind(
+          context_, loop_, zap_.get(), links,
+          [this](NodeId child, v1::Envelope& envelope, std::string_view bytes) {
+            OnChildEnvelope(child, envelope, bytes);
+          },
+          [this](NodeId, const absl::Status& why) { CountDropped(std::string(why.message())); },
+          [this] { return loop_.stopped(); }, [] {}));
   loop_.AddFd(signals_.fd(), [this] { OnSignal(); });
-  if (options_.lifeline) loop_.AddFd(STDIN_FILENO, [this] { OnLifeline(); });
+  if (args.lifeline) loop_.AddFd(STDIN_FILENO, [this] { OnLifeline(); });
   parent_.emplace(
-      context_, loop_, options_.sockets, options_.id, options_.refusals_to_give_up,
-      [this] { OnParentReadable(); }, [this] { OnParentGone(); });
-  RETURN_IF_ERROR(parent_->Connect(options_.parent_id, options_.parent_endpoint, 0));
+      context_, loop_, options_.sockets, args.id, options_.refusals_to_give_up, keys_,
+      [this] { OnParentReadable(); }, [this](ParentLink::Gone why) { OnParentGone(why); });
+  RETURN_IF_ERROR(parent_->Connect(args.parent, wire::DialFor(parent_record_, OnLocalHost()), 0));
   loop_.AddBeforeWait([this] { FlushBatches(); });
   SendHello();
-  ApplyHeartbeat(options_.heartbeat);
+  ApplyHeartbeat(args.heartbeat);
   return absl::OkStatus();
 }
 
 int Worker::Run() {
-  log_.Debug("up at %s, parent %d", endpoint_, parent_->parent());
+  log_.Debug("up at %s%s, parent %d", children_->plain_endpoint(),
+             children_->curve_endpoint().empty() ? "" : " " + children_->curve_endpoint(),
+             parent_->parent());
   loop_.Run();
   return exit_code_;
 }
@@ -103,7 +131,7 @@ void Worker::OnHeartbeatTimer() {
   heartbeat_timer_.reset();
   if (!detector_.enabled()) return;
   v1::Envelope beat;
-  beat.set_target(options_.id);
+  beat.set_target(options_.args.id);
   beat.mutable_heartbeat();
   SendUp(beat);
   for (const health::LinkChange& change : detector_.Tick(loop_.now())) {
@@ -137,9 +165,11 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
       Exit(0, options_.shutdown_linger_ms);
       return;
     }
-    case v1::Envelope::kReparent:
-      Reparent(envelope.reparent().parent_id(), envelope.reparent().endpoint());
+    case v1::Envelope::kReparent: {
+      const v1::Reparent& r = envelope.reparent();
+      Reparent({r.parent_id(), r.endpoint(), r.curve_endpoint(), r.public_key()});
       return;
+    }
     case v1::Envelope::kLineage:
       OnLineage(envelope);
       return;
@@ -164,7 +194,7 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
     Forward(envelope, deadline);
     return;
   }
-  if (envelope.target() != options_.id) {
+  if (envelope.target() != options_.args.id) {
     CountDropped("request for another node without a route");
     return;
   }
@@ -174,7 +204,10 @@ void Worker::OnParentEnvelope(v1::Envelope& envelope) {
 void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
   NodeId next = request.route(0);
   request.mutable_route()->erase(request.mutable_route()->begin());
+  if (request.has_create_request()) AllowKey(request.create_request());
   wire::StampDeadline(request, deadline, loop_.ReadClock());
+  // A monotonic clock means nothing on another host: its budget alone travels.
+  if (elsewhere_.contains(next)) request.set_sent_mono_us(0);
   wire::EncodeTo(request, send_buffer_);
   // Batched with the other requests for `next` this turn; a failed send
   // answers each of them (OnDownSendFailed).
@@ -184,7 +217,7 @@ void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
 void Worker::Execute(v1::Envelope& request) {
   v1::Envelope& reply = replies_.Fresh();
   reply.set_correlation_id(request.correlation_id());
-  reply.set_target(options_.id);
+  reply.set_target(options_.args.id);
   switch (request.body_case()) {
     case v1::Envelope::kExecRequest: {
       const v1::ExecRequest& exec = request.exec_request();
@@ -204,6 +237,7 @@ void Worker::Execute(v1::Envelope& request) {
       break;
     case v1::Envelope::kCreateRequest:
       // We can take a child: the controller spawns it and it connects to us.
+      AllowKey(request.create_request());
       reply.mutable_create_reply()->set_id(request.create_request().child_id());
       break;
     case v1::Envelope::kRemoveRequest:
@@ -216,14 +250,24 @@ void Worker::Execute(v1::Envelope& request) {
   SendUp(reply);
 }
 
+void Worker::AllowKey(const v1::CreateRequest& create) {
+  if (create.child_public_key().empty() || children_->curve_endpoint().empty()) return;
+  absl::Status allowed = children_->keys().Allow(create.child_id(), create.child_public_key());
+  if (!allowed.ok()) log_.Warn("key of node %d refused: %s", create.child_id(), allowed.ToString());
+}
+
 void Worker::BeginRemove(const v1::Envelope& request) {
   if (removal_) return;  // a second remove of the same node: the first one answers
   removal_.emplace();
   removal_->request = request;
   v1::Envelope reparent;
-  reparent.set_target(options_.id);
-  reparent.mutable_reparent()->set_parent_id(request.remove_request().new_parent_id());
-  reparent.mutable_reparent()->set_endpoint(request.remove_request().new_parent_endpoint());
+  reparent.set_target(options_.args.id);
+  const v1::RemoveRequest& remove = request.remove_request();
+  v1::Reparent* to = reparent.mutable_reparent();
+  to->set_parent_id(remove.new_parent_id());
+  to->set_endpoint(remove.new_parent_endpoint());
+  to->set_curve_endpoint(remove.new_parent_curve_endpoint());
+  to->set_public_key(remove.new_parent_key());
   std::string bytes = wire::Encode(reparent);
   for (NodeId child : children_known_) {
     absl::Status sent = SendToChild(child, bytes);
@@ -249,42 +293,36 @@ void Worker::FinishRemove() {
   if (!removal_ || loop_.stopped()) return;
   v1::Envelope reply;
   reply.set_correlation_id(removal_->request.correlation_id());
-  reply.set_target(options_.id);
+  reply.set_target(options_.args.id);
   v1::RemoveReply* body = reply.mutable_remove_reply();
   for (NodeId child : removal_->told) body->add_children(child);
   SendUp(reply);
   Exit(0, options_.exit_linger_ms);
 }
 
-void Worker::Reparent(NodeId parent_id, const std::string& endpoint) {
-  log_.Debug("re-attaching to node %d at %s", parent_id, endpoint);
+void Worker::Reparent(const wire::Ancestor& parent) {
+  log_.Debug("re-attaching to node %d", parent.id);
   // Acknowledge on the old link: it is the last frame there, behind every reply
   // we sent, so the old parent forwards those before it leaves.
   v1::Envelope ack;
-  ack.set_target(options_.id);
-  ack.mutable_reparent()->set_parent_id(parent_id);
-  ack.mutable_reparent()->set_endpoint(endpoint);
+  ack.set_target(options_.args.id);
+  ack.mutable_reparent()->set_parent_id(parent.id);
+  ack.mutable_reparent()->set_endpoint(parent.endpoint);
+  ack.mutable_reparent()->set_curve_endpoint(parent.curve_endpoint);
+  ack.mutable_reparent()->set_public_key(parent.public_key);
   SendUp(ack);
   FlushUp();  // on the old link, behind everything sent before it
-  absl::Status connected = parent_->Connect(parent_id, endpoint, options_.exit_linger_ms);
+  absl::Status connected =
+      parent_->Connect(parent.id, wire::DialFor(parent, OnLocalHost()), options_.exit_linger_ms);
   if (!connected.ok()) {
-    log_.Warn("cannot re-attach to node %d: %s", parent_id, connected.ToString());
+    log_.Warn("cannot re-attach to node %d: %s", parent.id, connected.ToString());
     Exit(1, 0);
     return;
   }
+  parent_record_ = parent;
   SendHello();
-  ancestors_ = wire::Above(ancestors_, parent_id);
+  ancestors_ = wire::Above(ancestors_, parent.id);
   SendLineage();
-}
-
-void Worker::OnChildReadable() {
-  receiver_.Drain(
-      *children_, link::PeerShape::kRouter, options_.receive_batch,
-      [this](NodeId child, v1::Envelope& envelope, std::string_view bytes) {
-        OnChildEnvelope(child, envelope, bytes);
-      },
-      [this](NodeId, const absl::Status& why) { CountDropped(std::string(why.message())); },
-      [this] { return loop_.stopped(); });
 }
 
 void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, std::string_view bytes) {
@@ -296,6 +334,12 @@ void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, std::string_v
     }
     // Our own (new or re-created or adopted) child: watch it, give it our period.
     children_known_.insert(child);
+    const std::string& host = envelope.hello().host();
+    if ((host.empty() ? "local" : host) == options_.args.host) {
+      elsewhere_.erase(child);
+    } else {
+      elsewhere_.insert(child);
+    }
     detector_.Watch(child, now);
     v1::Envelope config;
     config.mutable_heartbeat_config()->set_interval_ms(
@@ -318,6 +362,8 @@ void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, std::string_v
     case v1::Envelope::kRemoveReply:
       if (envelope.target() == child) {  // the child leaves: stop watching it
         children_known_.erase(child);
+        elsewhere_.erase(child);
+        children_->Forget(child);
         detector_.Forget(child);
       }
       break;
@@ -325,6 +371,8 @@ void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, std::string_v
       // The child's ack of our removal: everything it sent before is forwarded.
       if (removal_ && envelope.target() == child) {
         children_known_.erase(child);
+        elsewhere_.erase(child);
+        children_->Forget(child);
         detector_.Forget(child);
         removal_->waiting.erase(child);
         if (removal_->waiting.empty()) FinishRemove();

@@ -20,39 +20,30 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "health/detector.h"
+#include "launch/worker_args.h"
+#include "link/child_links.h"
 #include "link/receiver.h"
 #include "link/sender.h"
 #include "node/parent_link.h"
 #include "node/store.h"
 #include "process/signals.h"
 #include "transport/endpoints.h"
+#include "transport/curve.h"
 #include "transport/event_loop.h"
 #include "transport/monitor.h"
 #include "transport/socket.h"
+#include "transport/zap.h"
 #include "wire/lineage.h"
 #include "wire/scratch.h"
 
 namespace arbor::node {
 
 struct WorkerOptions {
-  NodeId id = 0;
-  NodeId parent_id = kControllerId;
-  std::string parent_endpoint;  // the parent's ROUTER
-  // Beyond the parent, nearest first, ending with the controller (wire/lineage.h).
-  std::vector<wire::Ancestor> ancestors;
-  // When the parent is gone: re-attach to the nearest live ancestor, or exit.
-  bool adopt_orphans = true;
-  // How long an ancestor may take to answer an orphan's Hello before the next
-  // one up is tried: a frozen ancestor accepts the connection and never answers.
-  absl::Duration adopt_timeout = api::kAdoptTimeout;
-  transport::Transport transport = transport::Transport::kIpc;
-  std::string ipc_dir;  // where the ipc endpoint goes
-  // Heartbeat period until the parent says otherwise; zero = off.
-  absl::Duration heartbeat = absl::ZeroDuration();
-  pid_t controller_pid = 0;  // exit at once if it is not our parent
-  // stdin is the controller's pipe (launch/worker_args.h): exit at its EOF.
-  bool lifeline = false;
-  bool verbose = false;
+  // What the controller said on the command line (launch/worker_args.h).
+  launch::WorkerArgs args;
+  // With args.curve(): the secret key that came first on the lifeline; the
+  // public half is derived from it.
+  std::string secret_z85;
   transport::SocketOptions sockets;
   // Consecutive refused reconnects after which the parent counts as gone.
   int refusals_to_give_up = 3;
@@ -83,7 +74,6 @@ class Worker {
   absl::Status Setup();
 
   void OnParentReadable();
-  void OnChildReadable();
   void OnSignal();
   // stdin readable with a lifeline: EOF (or an error) means the controller is gone.
   void OnLifeline();
@@ -94,10 +84,13 @@ class Worker {
   void Execute(v1::Envelope& request);
   void Forward(v1::Envelope& request, absl::Time deadline);
   void ApplyHeartbeat(absl::Duration interval);
-  void Reparent(NodeId parent_id, const std::string& endpoint);
+  void Reparent(const wire::Ancestor& parent);
+  // A key the controller issued for a new node below us (CreateRequest): an
+  // orphan of our subtree may re-attach to us with it.
+  void AllowKey(const v1::CreateRequest& create);
   // ---- orphan adoption (worker_adopt.cc) ----
   // The parent is gone: try the ancestors in turn, nearest first.
-  void OnParentGone();
+  void OnParentGone(ParentLink::Gone why);
   void TryNextAncestor();
   // Says Hello to the ancestor being tried again (our last one may have been
   // lost behind a link that broke); gives up on it after adopt_timeout.
@@ -116,6 +109,8 @@ class Worker {
 
   void SendUp(v1::Envelope& envelope);
   void SendUpBytes(std::string_view bytes);
+  // On the local host: the plain endpoint of our ROUTER and our Hello's.
+  bool OnLocalHost() const { return options_.args.host == "local"; }
   // Non-blocking; UNAVAILABLE when `child` is not connected, RESOURCE_EXHAUSTED
   // when its queue is full.
   absl::Status SendToChild(NodeId child, std::string_view bytes);
@@ -140,9 +135,12 @@ class Worker {
   process::SignalFd signals_;
   transport::Context context_;
   transport::EventLoop loop_;
-  std::string endpoint_;
-  std::optional<transport::Socket> children_;
+  std::optional<transport::CurveKeyPair> keys_;  // with args.curve()
+  // The context's ZAP handler, with a CURVE ROUTER (before it binds).
+  std::unique_ptr<transport::ZapHandler> zap_;
+  std::unique_ptr<link::ChildLinks> children_;
   std::optional<ParentLink> parent_;
+  wire::Ancestor parent_record_;           // how the parent is reached, for our children
   std::vector<wire::Ancestor> ancestors_;  // beyond the parent
   uint64_t hellos_ = 0;                    // Hello.attempt of the last one sent
   // Re-attaching: the index in ancestors_ of the next one to try; when we gave
@@ -161,6 +159,9 @@ class Worker {
   Store store_;
   health::Detector detector_;
   absl::flat_hash_set<NodeId> children_known_;  // said Hello to us
+  // Of those, the ones whose Hello named another host: no sent_mono_us for
+  // them (clocks of different hosts are not comparable).
+  absl::flat_hash_set<NodeId> elsewhere_;
   std::optional<transport::EventLoop::TimerId> heartbeat_timer_;
   uint64_t dropped_unreported_ = 0;
   bool drop_flush_scheduled_ = false;
@@ -174,7 +175,7 @@ class Worker {
     absl::flat_hash_set<NodeId> waiting;
   };
   std::optional<Removal> removal_;
-  link::Receiver receiver_;        // every frame from the parent and the children
+  link::Receiver receiver_;        // every frame from the parent
   wire::ScratchEnvelope replies_;  // each reply Execute builds
   std::string send_buffer_;        // what SendUp and Forward encode into
   // Requests forwarded to each child this turn, tagged with who to answer

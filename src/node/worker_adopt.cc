@@ -10,13 +10,26 @@
 
 namespace arbor::node {
 
-void Worker::OnParentGone() {
+void Worker::OnParentGone(ParentLink::Gone why) {
+  if (why == ParentLink::Gone::kAuthentication && !adoption_ && !parent_->established() &&
+      hellos_ == 1) {
+    // The first parent we were given does not take our key, or is not who the
+    // controller said: a wrong key is not a dead parent, and no ancestor would
+    // do better. The controller reads the status.
+    log_.Warn("authentication with node %d failed (CURVE handshake): exiting",
+              parent_->parent());
+    Exit(launch::kExitAuthenticationFailed, 0);
+    return;
+  }
+  if (why == ParentLink::Gone::kAuthentication) {
+    log_.Debug("CURVE handshake with node %d failed", parent_->parent());
+  }
   if (adoption_) {  // the ancestor being tried is gone too
     log_.Debug("node %d is gone too", parent_->parent());
     TryNextAncestor();
     return;
   }
-  if (!options_.adopt_orphans || ancestors_.empty()) {
+  if (!options_.args.adopt_orphans || ancestors_.empty()) {
     log_.Debug("parent %d is gone: exiting", parent_->parent());
     Exit(0, 0);
     return;
@@ -34,12 +47,13 @@ void Worker::TryNextAncestor() {
   up_.Discard(kParentPeer);
   while (adoption_->next < adoption_->candidates.size()) {
     const wire::Ancestor& next = adoption_->candidates[adoption_->next++];
-    absl::Status connected = parent_->Connect(next.id, next.endpoint, 0);
+    absl::Status connected = parent_->Connect(next.id, wire::DialFor(next, OnLocalHost()), 0);
     if (!connected.ok()) {
       log_.Debug("cannot connect to node %d: %s", next.id, connected.ToString());
       continue;
     }
     log_.Debug("asking node %d to adopt us", next.id);
+    parent_record_ = next;
     adoption_->since = loop_.now();
     SendHello();
     ArmAdoptTimer();
@@ -51,7 +65,7 @@ void Worker::TryNextAncestor() {
 
 void Worker::OnAdoptTimer() {
   adoption_->timer.reset();
-  if (loop_.now() - adoption_->since >= options_.adopt_timeout) {
+  if (loop_.now() - adoption_->since >= options_.args.adopt_timeout) {
     log_.Debug("node %d did not take us in time", parent_->parent());
     TryNextAncestor();
     return;
@@ -62,7 +76,7 @@ void Worker::OnAdoptTimer() {
 
 void Worker::ArmAdoptTimer() {
   adoption_->timer =
-      loop_.ScheduleAt(loop_.now() + options_.adopt_timeout / 4, [this] { OnAdoptTimer(); });
+      loop_.ScheduleAt(loop_.now() + options_.args.adopt_timeout / 4, [this] { OnAdoptTimer(); });
 }
 
 void Worker::OnLineage(v1::Envelope& envelope) {
@@ -73,12 +87,12 @@ void Worker::OnLineage(v1::Envelope& envelope) {
     return;
   }
   std::vector<wire::Ancestor> chain = wire::FromLineage(envelope.lineage());
-  if (!wire::Plausible(chain, options_.id)) {
+  if (!wire::Plausible(chain, options_.args.id)) {
     CountDropped("implausible lineage");
     return;
   }
   ancestors_ = std::move(chain);
-  if (envelope.target() == options_.id) {
+  if (envelope.target() == options_.args.id) {
     // Only the controller's answer to our Hello ends an adoption: our new
     // parent's own Lineage says nothing about whether our Hello got through.
     if (adoption_) OnAdopted();
@@ -106,11 +120,11 @@ void Worker::OnAdopted() {
 }
 
 void Worker::SendLineage() {
-  if (children_known_.empty() || !options_.adopt_orphans) return;
-  std::vector<wire::Ancestor> theirs = {{parent_->parent(), parent_->endpoint()}};
+  if (children_known_.empty() || !options_.args.adopt_orphans) return;
+  std::vector<wire::Ancestor> theirs = {parent_record_};
   theirs.insert(theirs.end(), ancestors_.begin(), ancestors_.end());
   v1::Envelope lineage;
-  lineage.set_target(options_.id);
+  lineage.set_target(options_.args.id);
   wire::ToLineage(wire::Trimmed(std::move(theirs)), *lineage.mutable_lineage());
   SendToChildren(lineage);
 }

@@ -23,7 +23,7 @@ void Worker::OnDownSendFailed(NodeId child, absl::Span<const link::Tag> calls,
                               const absl::Status&) {
   for (const link::Tag& call : calls) {  // answering only touches up_
     ReplyError(call.correlation_id, call.target, absl::StatusCode::kUnavailable,
-               absl::StrCat("node ", child, " is unreachable from node ", options_.id));
+               absl::StrCat("node ", child, " is unreachable from node ", options_.args.id));
   }
 }
 
@@ -63,11 +63,13 @@ void Worker::ReplyError(uint64_t correlation_id, NodeId target, absl::StatusCode
 
 void Worker::SendHello() {
   v1::Envelope hello;
-  hello.set_target(options_.id);
+  hello.set_target(options_.args.id);
   v1::Hello* h = hello.mutable_hello();
-  h->set_id(options_.id);
+  h->set_id(options_.args.id);
   h->set_pid(getpid());
-  h->set_endpoint(endpoint_);
+  h->set_endpoint(children_->plain_endpoint());
+  h->set_curve_endpoint(children_->curve_endpoint());
+  if (!OnLocalHost()) h->set_host(options_.args.host);
   h->set_parent(parent_->parent());
   h->set_attempt(++hellos_);
   SendUp(hello);
@@ -76,11 +78,11 @@ void Worker::SendHello() {
 void Worker::ReportLink(NodeId child, bool up) {
   log_.Debug("link to child %d is %s", child, up ? "up" : "down");
   v1::Envelope state;
-  state.set_target(options_.id);
+  state.set_target(options_.args.id);
   v1::LinkState* s = state.mutable_link_state();
   s->set_id(child);
   s->set_up(up);
-  s->set_reporter(options_.id);
+  s->set_reporter(options_.args.id);
   SendUp(state);
 }
 
@@ -97,8 +99,8 @@ void Worker::FlushDropped() {
   drop_flush_scheduled_ = false;
   if (dropped_unreported_ == 0) return;
   v1::Envelope notice;
-  notice.set_target(options_.id);
-  notice.mutable_frame_dropped()->set_node(options_.id);
+  notice.set_target(options_.args.id);
+  notice.mutable_frame_dropped()->set_node(options_.args.id);
   notice.mutable_frame_dropped()->set_count(dropped_unreported_);
   dropped_unreported_ = 0;
   SendUp(notice);

@@ -44,6 +44,14 @@ absl::StatusOr<pid_t> WorkerPool::Spawn(const std::vector<std::string>& args,
     return absl::InternalError(absl::StrCat(program, ": ", child.status().message()));
   pid_t pid = child->pid();
   if (group_ == 0) group_ = pid;
+  if (!launch.first_words.empty() && write_end.get() >= 0) {
+    // A fresh pipe takes PIPE_BUF bytes at once; a worker that already died
+    // (EPIPE: SIGPIPE is ignored) says so through SIGCHLD.
+    ssize_t n;
+    do {
+      n = ::write(write_end.get(), launch.first_words.data(), launch.first_words.size());
+    } while (n < 0 && errno == EINTR);
+  }
   children_.emplace(pid, Member{std::move(*child), group_, std::move(write_end)});
   return pid;
 }

@@ -28,6 +28,9 @@ class WorkerPool {
   struct Launch {
     std::vector<std::string> launcher;  // empty: run the worker directly
     bool lifeline = false;
+    // Written on the lifeline as soon as the worker runs (the secret key's
+    // line, launch/worker_args.h); at most PIPE_BUF bytes, so never blocking.
+    std::string first_words = {};
   };
 
   // Starts `worker_path` with `args` after the program name (launch/worker_args.h

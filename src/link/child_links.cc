@@ -1,0 +1,80 @@
+#include "link/child_links.h"
+
+#include "absl/memory/memory.h"
+#include "common/status_macros.h"
+#include "link/sender.h"
+#include "transport/curve.h"
+
+namespace arbor::link {
+
+absl::StatusOr<std::unique_ptr<ChildLinks>> ChildLinks::Bind(
+    transport::Context& context, transport::EventLoop& loop, transport::ZapHandler* zap,
+    const ChildLinksOptions& options, EnvelopeFn on_envelope, DropFn on_drop, StopFn stop,
+    AfterFn after) {
+  auto links = absl::WrapUnique(new ChildLinks(loop, options, std::move(on_envelope),
+                                               std::move(on_drop), std::move(stop),
+                                               std::move(after)));
+  ChildLinks* self = links.get();
+  if (!options.plain_bind.empty()) {
+    ASSIGN_OR_RETURN(transport::Socket socket, transport::Socket::Router(context, options.sockets));
+    links->plain_.emplace(std::move(socket));
+    ASSIGN_OR_RETURN(links->plain_endpoint_, links->plain_->Bind(options.plain_bind));
+    loop.AddSocket(*links->plain_,
+                   [self] { self->Read(*self->plain_, self->plain_receiver_, false); });
+  }
+  if (!options.curve_bind.empty()) {
+    if (zap == nullptr) return absl::FailedPreconditionError("a CURVE ROUTER needs a ZAP handler");
+    zap->Serve(transport::kZapDomain, links->keys_.Policy());
+    ASSIGN_OR_RETURN(transport::Socket socket, transport::Socket::Router(context, options.sockets));
+    links->curve_.emplace(std::move(socket));
+    RETURN_IF_ERROR(links->curve_->EnableCurveServer(options.secret_z85));
+    ASSIGN_OR_RETURN(links->curve_endpoint_, links->curve_->Bind(options.curve_bind));
+    links->curve_receiver_.RequireUserIds(true);
+    loop.AddSocket(*links->curve_,
+                   [self] { self->Read(*self->curve_, self->curve_receiver_, true); });
+  }
+  return links;
+}
+
+ChildLinks::~ChildLinks() {
+  for (std::optional<transport::Socket>* socket : {&plain_, &curve_}) {
+    if (!socket->has_value()) continue;
+    loop_.RemoveSocket(**socket);
+    (*socket)->SetLinger(0);
+  }
+}
+
+void ChildLinks::Read(transport::Socket& socket, Receiver& receiver, bool curve) {
+  receiver.Drain(
+      socket, PeerShape::kRouter, options_.receive_batch,
+      [this, curve](NodeId from, v1::Envelope& envelope, std::string_view bytes) {
+        // A child's (re-)connection starts with its Hello: replies go back the
+        // way it came.
+        if (envelope.has_hello()) {
+          if (curve) {
+            curve_children_.insert(from);
+          } else {
+            curve_children_.erase(from);
+          }
+        }
+        on_envelope_(from, envelope, bytes);
+      },
+      [this](NodeId from, const absl::Status& why) { on_drop_(from, why); },
+      [this] { return stop_(); });
+  after_();
+}
+
+absl::Status ChildLinks::Send(NodeId child, std::string_view frame) {
+  std::optional<transport::Socket>& socket =
+      curve_.has_value() && (!plain_.has_value() || curve_children_.contains(child)) ? curve_
+                                                                                       : plain_;
+  if (!socket.has_value()) return absl::UnavailableError("no link to children");
+  return SendRouted(*socket, child, frame);
+}
+
+void ChildLinks::SetLinger(int ms) {
+  if (plain_) plain_->SetLinger(ms);
+  if (curve_) curve_->SetLinger(ms);
+}
+
+}  // namespace arbor::link

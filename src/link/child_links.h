@@ -1,0 +1,99 @@
+// A process's links to its children, for controller and worker alike: a plain
+// ROUTER (ipc, or loopback tcp) for children on the controller's host, and —
+// with more than one host — a CURVE ROUTER on the host's address for the
+// others, which accepts only the keys in its ring (the controller issued them,
+// one per worker incarnation) and holds every message's routing id to its key
+// (link/receiver.h). Either may be absent: a worker on another host has no
+// plain one, a single host needs no CURVE one.
+#ifndef ARBOR_LINK_CHILD_LINKS_H_
+#define ARBOR_LINK_CHILD_LINKS_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "common/ids.h"
+#include "link/key_ring.h"
+#include "link/receiver.h"
+#include "transport/event_loop.h"
+#include "transport/socket.h"
+#include "transport/zap.h"
+
+namespace arbor::link {
+
+struct ChildLinksOptions {
+  transport::SocketOptions sockets;
+  std::string plain_bind;  // e.g. ipc://DIR/ID.PID; empty: no plain ROUTER
+  std::string curve_bind;  // tcp://ADDRESS:*; empty: no CURVE ROUTER
+  std::string secret_z85;  // the process's own key, with curve_bind
+  int receive_batch = 256;  // envelopes read from one socket per turn
+};
+
+class ChildLinks {
+ public:
+  using EnvelopeFn = absl::AnyInvocable<void(NodeId from, v1::Envelope&, std::string_view bytes)>;
+  using DropFn = absl::AnyInvocable<void(NodeId from, const absl::Status& why)>;
+  using StopFn = absl::AnyInvocable<bool()>;
+  // Runs after each socket's turn (the controller's wiring drives from it).
+  using AfterFn = absl::AnyInvocable<void()>;
+
+  // Binds what `options` asks for and reads both sockets on `loop`. With a
+  // CURVE ROUTER, `zap` (the context's handler, bound first) serves the tree's
+  // domain from this ring. `context`, `loop` and `zap` must outlive it.
+  static absl::StatusOr<std::unique_ptr<ChildLinks>> Bind(
+      transport::Context& context, transport::EventLoop& loop, transport::ZapHandler* zap,
+      const ChildLinksOptions& options, EnvelopeFn on_envelope, DropFn on_drop, StopFn stop,
+      AfterFn after);
+  ~ChildLinks();
+  ChildLinks(const ChildLinks&) = delete;
+  ChildLinks& operator=(const ChildLinks&) = delete;
+
+  // The endpoints bound (port resolved); empty when absent.
+  const std::string& plain_endpoint() const { return plain_endpoint_; }
+  const std::string& curve_endpoint() const { return curve_endpoint_; }
+
+  // The keys the CURVE ROUTER accepts, as which node.
+  KeyRing& keys() { return keys_; }
+
+  // Sends to `child` on the socket its latest Hello came on (the plain one
+  // before any): link::SendRouted's statuses.
+  absl::Status Send(NodeId child, std::string_view frame);
+  // `child` is no longer ours: forgets its socket (not its key: an orphan of
+  // its subtree may still come back through it).
+  void Forget(NodeId child) { curve_children_.erase(child); }
+  // True when `child`'s latest Hello came over CURVE.
+  bool OverCurve(NodeId child) const { return curve_children_.contains(child); }
+
+  void SetLinger(int ms);
+
+ private:
+  ChildLinks(transport::EventLoop& loop, const ChildLinksOptions& options, EnvelopeFn on_envelope,
+             DropFn on_drop, StopFn stop, AfterFn after)
+      : loop_(loop),
+        options_(options),
+        on_envelope_(std::move(on_envelope)),
+        on_drop_(std::move(on_drop)),
+        stop_(std::move(stop)),
+        after_(std::move(after)) {}
+  void Read(transport::Socket& socket, Receiver& receiver, bool curve);
+
+  transport::EventLoop& loop_;
+  ChildLinksOptions options_;
+  EnvelopeFn on_envelope_;
+  DropFn on_drop_;
+  StopFn stop_;
+  AfterFn after_;
+  KeyRing keys_;
+  std::optional<transport::Socket> plain_, curve_;
+  std::string plain_endpoint_, curve_endpoint_;
+  Receiver plain_receiver_, curve_receiver_;
+  absl::flat_hash_set<NodeId> curve_children_;  // whose latest Hello came over CURVE
+};
+
+}  // namespace arbor::link
+
+#endif  // ARBOR_LINK_CHILD_LINKS_H_
