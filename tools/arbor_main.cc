@@ -1,7 +1,11 @@
 // arbor: the controller and its command line.
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -35,6 +39,8 @@ ABSL_FLAG(int64_t, max_client_in_flight, Defaults().max_client_in_flight,
           "calls one client may have in flight");
 ABSL_FLAG(int64_t, max_node_in_flight, Defaults().max_node_in_flight,
           "calls in flight to one node, all callers together");
+ABSL_FLAG(std::string, hosts, "",
+          "the hosts nodes may run on: NAME ADDRESS LAUNCHER... per line (README \"Hosts\")");
 ABSL_FLAG(std::string, orphans, "adopt",
           "when a worker's parent dies: adopt (re-attach to the nearest live ancestor) or exit");
 ABSL_FLAG(int64_t, adopt_timeout_ms, Ms(Defaults().adopt_timeout),
@@ -88,6 +94,23 @@ int main(int argc, char** argv) {
   options.max_node_in_flight =
       static_cast<int>(std::clamp<int64_t>(absl::GetFlag(FLAGS_max_node_in_flight), 1, 1 << 20));
   options.prompt = !options.no_stdin && isatty(STDIN_FILENO) == 1;
+  if (std::string path = absl::GetFlag(FLAGS_hosts); !path.empty()) {
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    if (!file.is_open() || file.bad()) {
+      std::fprintf(stderr, "arbor: cannot read --hosts %s: %s\n", path.c_str(),
+                   std::strerror(errno));
+      return 2;
+    }
+    absl::StatusOr<arbor::hosts::HostsFile> hosts = arbor::hosts::HostsFile::Parse(text.str());
+    if (!hosts.ok()) {
+      std::fprintf(stderr, "arbor: --hosts %s: %s\n", path.c_str(),
+                   std::string(hosts.status().message()).c_str());
+      return 2;
+    }
+    options.hosts = *std::move(hosts);
+  }
 
   auto controller = arbor::controller::Controller::Start(options);
   if (!controller.ok()) {

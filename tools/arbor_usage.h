@@ -32,6 +32,8 @@ options:
                           trying the next one up (default $2)
   --max-in-flight N       commands read but not yet answered; stdin waits at the
                           cap (default $3)
+  --hosts FILE            the hosts nodes may run on, one per line: NAME ADDRESS
+                          LAUNCHER... (`create id [parent] @host`; README "Hosts")
   --verbose               more logs on stderr, workers' too
   --listen ENDPOINT       also serve programs (docs/CLIENT_PROTOCOL.md) on a ROUTER at
                           ipc:///path (created 0600) or tcp://127.0.0.1:PORT (* = any

@@ -32,8 +32,24 @@ Controller::~Controller() {
   core_.reset();
 }
 
+absl::StatusOr<transport::ZapHandler*> Controller::Zap() {
+  if (zap_ == nullptr) {
+    // Refuses every key until a CURVE server serves its domain.
+    ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Bind(context_, loop_,
+                                                       [](const transport::ZapRequest&) {
+                                                         return std::optional<std::string>();
+                                                       }));
+  }
+  return zap_.get();
+}
+
 absl::Status Controller::Setup() {
-  ASSIGN_OR_RETURN(core_, Core::Start(options_, context_, loop_, [this] { Drive(); }));
+  transport::ZapHandler* zap = nullptr;
+  // Workers on other hosts: the tree's CURVE links.
+  if (options_.hosts.hosts().size() > 1) {
+    ASSIGN_OR_RETURN(zap, Zap());
+  }
+  ASSIGN_OR_RETURN(core_, Core::Start(options_, context_, loop_, zap, [this] { Drive(); }));
   // The command line watches the core's events first, then the clients.
   cli::SessionOptions cli;
   cli.max_in_flight = options_.max_in_flight;

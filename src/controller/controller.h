@@ -16,6 +16,7 @@
 #include "endpoint/client_endpoint.h"
 #include "process/signals.h"
 #include "transport/event_loop.h"
+#include "transport/zap.h"
 #include "transport/socket.h"
 
 namespace arbor::controller {
@@ -38,6 +39,10 @@ class Controller {
   Controller(const ControllerOptions& options, process::SignalFd signals);
   absl::Status Setup();
   absl::Status StartClientEndpoint();
+  // The context's one ZAP handler (transport/zap.h), bound on first use —
+  // before any CURVE socket — and kept for the context's life; each CURVE
+  // server Serves its own domain on it.
+  absl::StatusOr<transport::ZapHandler*> Zap();
 
   void OnSignal();
   // After every event: run what waited, start more lines, arm the deadline
@@ -51,6 +56,7 @@ class Controller {
   process::SignalFd signals_;
   transport::Context context_;  // outlives every socket below
   transport::EventLoop loop_;
+  std::unique_ptr<transport::ZapHandler> zap_;  // after the core and the clients
   std::unique_ptr<Core> core_;
   std::optional<cli::Session> session_;                // stdin and stdout
   std::unique_ptr<endpoint::ClientEndpoint> clients_;  // with --listen

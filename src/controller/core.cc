@@ -1,6 +1,7 @@
 #include "controller/core.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,21 +21,23 @@ namespace arbor::controller {
 absl::StatusOr<std::unique_ptr<Core>> Core::Start(const ControllerOptions& options,
                                                   transport::Context& context,
                                                   transport::EventLoop& loop,
+                                                  transport::ZapHandler* zap,
                                                   std::function<void()> after_event) {
-  auto core = absl::WrapUnique(new Core(options, context, loop, std::move(after_event)));
+  auto core = absl::WrapUnique(new Core(options, context, loop, zap, std::move(after_event)));
   RETURN_IF_ERROR(core->Setup());
   return core;
 }
 
 Core::Core(const ControllerOptions& options, transport::Context& context,
-           transport::EventLoop& loop, std::function<void()> after_event)
+           transport::EventLoop& loop, transport::ZapHandler* zap,
+           std::function<void()> after_event)
     : options_(options),
       log_("[arbor] ", options.verbose),
       context_(context),
       loop_(loop),
       after_event_(std::move(after_event)),
-      roots_([this](NodeId root,
-                    std::string_view frame) { return link::SendRouted(*children_, root, frame); },
+      zap_(zap),
+      roots_([this](NodeId root, std::string_view frame) { return children_->Send(root, frame); },
              [this](NodeId root, absl::Span<const link::Tag> calls, const absl::Status& why) {
                OnRootSendFailed(root, calls, why);
              }) {}
@@ -42,10 +45,7 @@ Core::Core(const ControllerOptions& options, transport::Context& context,
 Core::~Core() {
   watchers_.clear();  // the front ends may be gone already: no event reaches them
   workers_.reset();
-  if (children_) {
-    loop_.RemoveSocket(*children_);
-    children_->SetLinger(0);
-  }
+  children_.reset();
 }
 
 absl::Status Core::Setup() {
@@ -74,20 +74,42 @@ absl::Status Core::Setup() {
   worker_args_.adopt_timeout = options_.adopt_timeout;
   workers_ = std::make_unique<process::WorkerPool>(worker_path);
 
-  ASSIGN_OR_RETURN(transport::Socket router, transport::Socket::Router(context_, options_.sockets));
-  children_.emplace(std::move(router));
-  ASSIGN_OR_RETURN(endpoint_, children_->Bind(bind));
+  link::ChildLinksOptions links;
+  links.sockets = options_.sockets;
+  links.plain_bind = bind;
+  links.receive_batch = options_.receive_batch;
+  multi_host_ = options_.hosts.hosts().size() > 1;
+  if (multi_host_) {
+    ASSIGN_OR_RETURN(keys_, transport::GenerateCurveKeyPair());
+    links.curve_bind = absl::StrCat("tcp://", options_.hosts.local().address, ":*");
+    links.secret_z85 = keys_->secret_z85;
+    // Every worker's secret comes on its stdin.
+    worker_args_.lifeline = true;
+  }
+  // Bounded by envelopes, batched or not: the other sockets and the timers get
+  // their turn.
+  ASSIGN_OR_RETURN(
+      children_,
+      link::ChildLinks::Bind(
+          context_, loop_, zap_, links,
+          [this](NodeId from, v1::Envelope& envelope, std::string_view) {
+            OnEnvelope(from, envelope);
+          },
+          [this](NodeId from, const absl::Status& why) {
+            ++stats_.dropped_frames;
+            log_.Debug("dropped a frame from node %d: %s", from, why.ToString());
+          },
+          [] { return false; }, [this] { after_event_(); }));
+  endpoint_ = children_->plain_endpoint();
+  curve_endpoint_ = children_->curve_endpoint();
   if (options_.adopt_orphans &&
       !wire::CanCarry(endpoint_)) {  // it travels in workers' --ancestors lists
     return absl::FailedPreconditionError(absl::StrCat(
         "the endpoint ", endpoint_, " contains ','; set TMPDIR to a path without one"));
   }
-  log_.Debug("children connect to %s", endpoint_);
+  log_.Debug("children connect to %s%s", endpoint_,
+             curve_endpoint_.empty() ? "" : " and " + curve_endpoint_);
 
-  loop_.AddSocket(*children_, [this] {
-    OnChildrenReadable();
-    after_event_();
-  });
   // The calls of one turn go out together; a failed send resolves its calls,
   // whose answers may start more (after_event_).
   loop_.AddBeforeWait([this] { FlushRoots(); });
@@ -97,19 +119,6 @@ absl::Status Core::Setup() {
 void Core::RunWaiting() { queue_.Pump(loop_.now()); }
 
 // ---- frames from the tree ----
-
-void Core::OnChildrenReadable() {
-  // Bounded by envelopes, batched or not: the other sockets and the timers get
-  // their turn.
-  receiver_.Drain(
-      *children_, link::PeerShape::kRouter, options_.receive_batch,
-      [this](NodeId from, v1::Envelope& envelope, std::string_view) { OnEnvelope(from, envelope); },
-      [this](NodeId from, const absl::Status& why) {
-        ++stats_.dropped_frames;
-        log_.Debug("dropped a frame from node %d: %s", from, why.ToString());
-      },
-      [] { return false; });
-}
 
 void Core::OnEnvelope(NodeId from, v1::Envelope& envelope) {
   if (envelope.has_hello()) {  // before any beat: a (re-)created root starts fresh
@@ -200,7 +209,7 @@ void Core::OnHello(NodeId from, const v1::Envelope& envelope) {
   // node's reply arrives, or late, after a freeze — or adopted by an ancestor
   // after its parent died: it is heard from under its new parent, which is
   // authoritative.
-  if (topology_.TakeHello(claim, hello.endpoint())) {
+  if (topology_.TakeHello(claim, hello.endpoint(), hello.curve_endpoint())) {
     Notify(id, api::EventKind::kAdopted, node.pid, claim.parent);
   }
   if (waiting != 0) pending_.Resolve(waiting, envelope);
@@ -243,9 +252,7 @@ void Core::OnWorkerExit(pid_t pid, int wait_status) {
   switch (node.state) {
     case tree::Lifecycle::kCreating:
       if (node.hello_call != 0) {
-        pending_.Resolve(
-            node.hello_call,
-            absl::InternalError(absl::StrCat("worker ", process::DescribeWaitStatus(wait_status))));
+        pending_.Resolve(node.hello_call, absl::InternalError(SpawnFailure(node, wait_status)));
       }
       return;
     case tree::Lifecycle::kRemoving:
@@ -262,7 +269,23 @@ void Core::OnWorkerExit(pid_t pid, int wait_status) {
   }
 }
 
+std::string Core::SpawnFailure(const tree::Node& node, int wait_status) const {
+  if (multi_host_ && WIFEXITED(wait_status) &&
+      WEXITSTATUS(wait_status) == launch::kExitAuthenticationFailed) {
+    return absl::StrCat("authentication failed between node ", node.id, " and node ", node.parent,
+                        " (CURVE handshake: a wrong key)");
+  }
+  if (node.host == hosts::kLocal) {
+    return absl::StrCat("worker ", process::DescribeWaitStatus(wait_status));
+  }
+  if (WIFEXITED(wait_status)) {
+    return absl::StrCat("launcher exited with status ", WEXITSTATUS(wait_status));
+  }
+  return absl::StrCat("launcher ", process::DescribeWaitStatus(wait_status));
+}
+
 void Core::MarkDead(NodeId id) {
+  ForgetLink(id);
   topology_.MarkDead(id);
   // Its requests, and those of everything behind it, can no longer be answered.
   pending_.FailIf([&](NodeId target) { return topology_.IsOnRoute(id, target); },

@@ -25,12 +25,14 @@
 #include "dispatch/queue.h"
 #include "health/detector.h"
 #include "launch/worker_args.h"
-#include "link/receiver.h"
+#include "link/child_links.h"
 #include "link/sender.h"
 #include "process/worker_pool.h"
 #include "transport/endpoints.h"
+#include "transport/curve.h"
 #include "transport/event_loop.h"
 #include "transport/socket.h"
+#include "transport/zap.h"
 #include "tree/topology.h"
 #include "wire/calls.h"
 #include "wire/lineage.h"
@@ -40,13 +42,16 @@ namespace arbor::controller {
 
 class Core : public api::Operations {
  public:
-  // Creates the endpoint directory and binds the children's ROUTER on `loop`.
-  // `context` and `loop` must outlive the core. `after_event` runs after each
+  // Creates the endpoint directory and binds the children's ROUTER on `loop`;
+  // with more than one host, also a CURVE ROUTER on the local host's address,
+  // whose keys `zap` (the context's handler, required then) checks. `context`,
+  // `loop` and `zap` must outlive the core. `after_event` runs after each
   // event the core handles itself (a frame from the tree, a timer, sends that
   // failed): the wiring's turn to run what waited and read more.
   static absl::StatusOr<std::unique_ptr<Core>> Start(const ControllerOptions& options,
                                                      transport::Context& context,
                                                      transport::EventLoop& loop,
+                                                     transport::ZapHandler* zap,
                                                      std::function<void()> after_event);
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
@@ -88,11 +93,10 @@ class Core : public api::Operations {
 
  private:
   Core(const ControllerOptions& options, transport::Context& context, transport::EventLoop& loop,
-       std::function<void()> after_event);
+       transport::ZapHandler* zap, std::function<void()> after_event);
   absl::Status Setup();
 
   // ---- events (core.cc) ----
-  void OnChildrenReadable();
   void OnHeartbeatTimer();
   void OnDeadlineTimer();
   void OnEnvelope(NodeId from, v1::Envelope& envelope);
@@ -106,7 +110,12 @@ class Core : public api::Operations {
 
   // ---- operations' helpers (operations.cc) ----
   absl::Duration TimeoutOr(absl::Duration timeout) const;
-  void SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::CreateResult> done);
+  // `secret_z85`: the key pair issued for it (BeginCreate took the public
+  // half), with more than one host.
+  void SpawnWorker(NodeId id, absl::Time deadline, const std::string& secret_z85,
+                   api::Done<api::CreateResult> done);
+  // Why a worker (or its launcher) that never said Hello ended.
+  std::string SpawnFailure(const tree::Node& node, int wait_status) const;
   // A child of `parent`'s ancestors beyond it, nearest first, ending with the
   // controller (wire/lineage.h); empty under the controller.
   std::vector<wire::Ancestor> AncestorsBeyond(NodeId parent) const;
@@ -132,7 +141,10 @@ class Core : public api::Operations {
   absl::Status SendToRoot(NodeId root, v1::Envelope& envelope);
   // roots_'s failed batch: its calls go to unsent_.
   void OnRootSendFailed(NodeId root, absl::Span<const link::Tag> calls, const absl::Status& why);
-  std::string EndpointOf(NodeId id) const;
+  // How `id` (kControllerId: the controller) is reached (wire/lineage.h).
+  wire::Ancestor RecordOf(NodeId id) const;
+  // Forgets `id`'s key and link: its process is gone or going.
+  void ForgetLink(NodeId id);
   void ArmHeartbeatTimer();
 
   ControllerOptions options_;
@@ -140,9 +152,14 @@ class Core : public api::Operations {
   transport::Context& context_;
   transport::EventLoop& loop_;
   std::function<void()> after_event_;
+  transport::ZapHandler* zap_;
   std::optional<transport::IpcDirectory> ipc_dir_;
-  std::optional<transport::Socket> children_;
-  std::string endpoint_;
+  // More than one host: every worker gets a key pair, and CURVE links cross hosts.
+  bool multi_host_ = false;
+  std::optional<transport::CurveKeyPair> keys_;  // ours, with multi_host_
+  std::unique_ptr<link::ChildLinks> children_;
+  std::string endpoint_;        // children_'s plain endpoint
+  std::string curve_endpoint_;  // children_'s CURVE endpoint, with multi_host_
   std::unique_ptr<process::WorkerPool> workers_;
   launch::WorkerArgs worker_args_;  // what every worker is given (Setup)
 
@@ -163,7 +180,6 @@ class Core : public api::Operations {
   bool shutting_down_ = false;
 
   api::Stats stats_;
-  link::Receiver receiver_;         // every frame from the tree is read here
   std::string send_buffer_;         // what SendToRoot and SendDown encode into
   wire::ScratchEnvelope requests_;  // exec requests are built here
   // The calls sent to each root this turn, batched into one frame; each call is

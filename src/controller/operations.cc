@@ -35,33 +35,46 @@ void Core::Create(NodeId id, NodeId parent, const std::string& host, absl::Durat
     done(absl::InvalidArgumentError(absl::StrCat("Unknown host '", on, "'")));
     return;
   }
-  if (where->name != hosts::kLocal) {
-    // Only a hosts file names another host, and the controller takes none yet.
-    done(absl::InternalError(absl::StrCat("no launcher for host '", on, "'")));
-    return;
-  }
   absl::Status allowed = topology_.CheckCreate(id, parent);
   if (!allowed.ok()) {
     done(allowed);
     return;
   }
-  topology_.BeginCreate(id, parent, where->name);
+  // One key pair per incarnation: the public half goes to every process that
+  // may see it connect (the controller, and each hop of the ask below, its
+  // parent last), the secret to the worker alone, on its stdin.
+  transport::CurveKeyPair keys;
+  if (multi_host_) {
+    absl::StatusOr<transport::CurveKeyPair> made = transport::GenerateCurveKeyPair();
+    if (!made.ok()) {
+      done(absl::InternalError(made.status().message()));
+      return;
+    }
+    keys = *std::move(made);
+    if (absl::Status ok = children_->keys().Allow(id, keys.public_z85); !ok.ok()) {
+      done(absl::InternalError(ok.message()));
+      return;
+    }
+  }
+  topology_.BeginCreate(id, parent, where->name, keys.public_z85);
   if (parent == kControllerId) {
-    SpawnWorker(id, deadline, std::move(done));
+    SpawnWorker(id, deadline, keys.secret_z85, std::move(done));
     return;
   }
   // Ask the parent through the tree whether it can take a child: a frozen or
   // unreachable parent answers "Parent is unavailable" instead of a spawn.
   v1::Envelope ask;
   ask.mutable_create_request()->set_child_id(id);
+  ask.mutable_create_request()->set_child_public_key(keys.public_z85);
   Call(parent, ask, std::min(TimeoutOr(timeout), options_.request_timeout),
-       [this, id, deadline, done = std::move(done)](wire::Outcome reply) mutable {
+       [this, id, deadline, secret = std::move(keys.secret_z85),
+        done = std::move(done)](wire::Outcome reply) mutable {
          if (!reply.ok() || !reply->has_create_reply()) {
            topology_.AbortCreate(id);
            done(absl::UnavailableError("parent did not answer"));
            return;
          }
-         SpawnWorker(id, deadline, std::move(done));
+         SpawnWorker(id, deadline, secret, std::move(done));
        });
 }
 
@@ -70,9 +83,9 @@ std::vector<wire::Ancestor> Core::AncestorsBeyond(NodeId parent) const {
   if (parent == kControllerId) return chain;
   for (const tree::Node* n = topology_.Find(parent); n != nullptr; n = topology_.Find(n->parent)) {
     if (n->parent == kControllerId) break;
-    chain.push_back({n->parent, EndpointOf(n->parent)});
+    chain.push_back(RecordOf(n->parent));
   }
-  chain.push_back({kControllerId, endpoint_});
+  chain.push_back(RecordOf(kControllerId));
   return wire::Trimmed(std::move(chain));
 }
 
@@ -87,7 +100,8 @@ void Core::SendLineage(NodeId id) {
   SendToRoot(route[0], lineage).IgnoreError();  // lost: the worker says Hello again
 }
 
-void Core::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::CreateResult> done) {
+void Core::SpawnWorker(NodeId id, absl::Time deadline, const std::string& secret_z85,
+                       api::Done<api::CreateResult> done) {
   const tree::Node* node = topology_.Find(id);
   NodeId parent = node == nullptr ? kControllerId : node->parent;
   if (node == nullptr || (parent != kControllerId && !topology_.Reachable(parent))) {
@@ -95,13 +109,39 @@ void Core::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::CreateResu
     done(absl::UnavailableError("parent is unavailable"));
     return;
   }
+  const hosts::Host* host = options_.hosts.Find(node->host);  // checked by Create
+  bool local = host->name == hosts::kLocal;
   launch::WorkerArgs args = worker_args_;
   args.id = id;
   args.parent = parent;
-  args.parent_endpoint = EndpointOf(parent);
+  wire::Ancestor parent_record = RecordOf(parent);
+  args.parent_curve_endpoint = parent_record.curve_endpoint;
+  args.parent_key = parent_record.public_key;
   args.heartbeat = absl::Milliseconds(heartbeat_ms_);
   if (options_.adopt_orphans) args.ancestors = AncestorsBeyond(parent);
-  absl::StatusOr<pid_t> pid = workers_->Spawn(launch::ToArgv(args));
+  process::WorkerPool::Launch launch;
+  if (multi_host_) {
+    args.host = host->name;
+    args.curve_address = host->address;
+    launch.lifeline = true;
+    launch.first_words = launch::SecretLine(secret_z85);
+  }
+  if (local) {
+    args.parent_endpoint = parent_record.endpoint;
+  } else {
+    // Another host: through its launcher, which is our child in the worker's
+    // place (its exit is the node's death). Nothing there is ours to clean up
+    // (no ipc directory), its parent is the launcher, and the plain endpoints
+    // of this host are of no use to it (and its command line stays
+    // shell-safe for launchers that pass it through a remote shell).
+    launch.launcher = host->launcher;
+    args.ipc_dir.clear();
+    args.controller_pid = 0;
+    for (wire::Ancestor& a : args.ancestors) {
+      if (!a.curve_endpoint.empty()) a.endpoint.clear();
+    }
+  }
+  absl::StatusOr<pid_t> pid = workers_->Spawn(launch::ToArgv(args), launch);
   if (!pid.ok()) {
     topology_.AbortCreate(id);
     done(absl::InternalError(pid.status().message()));
@@ -114,7 +154,8 @@ void Core::SpawnWorker(NodeId id, absl::Time deadline, api::Done<api::CreateResu
                      if (hello.ok() && !hello->has_hello())
                        hello = absl::InternalError("unexpected reply");
                      if (hello.ok()) {
-                       topology_.FinishCreate(id, hello->hello().endpoint());
+                       topology_.FinishCreate(id, hello->hello().endpoint(),
+                                              hello->hello().curve_endpoint());
                        Notify(id, api::EventKind::kCreated, spawned);
                        done(api::CreateResult{id, spawned});
                        return;
@@ -185,6 +226,7 @@ void Core::Remove(NodeId id, absl::Duration timeout, api::DoneStatus done) {
     // Purge: its children (dead too, or about to be) move to its parent.
     pid_t pid = node->pid;
     detector_.Forget(id);
+    ForgetLink(id);
     topology_.Remove(id);
     Notify(id, api::EventKind::kRemoved, pid);
     done(absl::OkStatus());
@@ -196,8 +238,12 @@ void Core::Remove(NodeId id, absl::Duration timeout, api::DoneStatus done) {
   }
   topology_.BeginRemove(id);
   v1::Envelope request;
-  request.mutable_remove_request()->set_new_parent_id(node->parent);
-  request.mutable_remove_request()->set_new_parent_endpoint(EndpointOf(node->parent));
+  wire::Ancestor new_parent = RecordOf(node->parent);
+  v1::RemoveRequest* remove = request.mutable_remove_request();
+  remove->set_new_parent_id(node->parent);
+  remove->set_new_parent_endpoint(new_parent.endpoint);
+  remove->set_new_parent_curve_endpoint(new_parent.curve_endpoint);
+  remove->set_new_parent_key(new_parent.public_key);
   Call(id, request, TimeoutOr(timeout),
        [this, id, pid = node->pid, done = std::move(done)](wire::Outcome reply) mutable {
          const tree::Node* gone = topology_.Find(id);
@@ -213,6 +259,7 @@ void Core::Remove(NodeId id, absl::Duration timeout, api::DoneStatus done) {
          if (same) {
            // It exits by itself; its exit is no news any more (Remove forgets its pid).
            detector_.Forget(id);
+           ForgetLink(id);
            // Children that said Hello to their new parent already moved; the
            // others it told are on their way.
            std::vector<NodeId> told;

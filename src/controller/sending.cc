@@ -10,10 +10,19 @@ namespace arbor::controller {
 
 // ---- sending ----
 
-std::string Core::EndpointOf(NodeId id) const {
-  if (id == kControllerId) return endpoint_;
+wire::Ancestor Core::RecordOf(NodeId id) const {
+  if (id == kControllerId) {
+    return {kControllerId, endpoint_, curve_endpoint_, keys_ ? keys_->public_z85 : ""};
+  }
   const tree::Node* node = topology_.Find(id);
-  return node == nullptr ? std::string() : node->endpoint;
+  if (node == nullptr) return {id, "", "", ""};
+  return {id, node->endpoint, node->curve_endpoint,
+          node->curve_endpoint.empty() ? "" : node->public_key};
+}
+
+void Core::ForgetLink(NodeId id) {
+  children_->keys().Forget(id);
+  children_->Forget(id);
 }
 
 absl::Status Core::SendToRoot(NodeId root, v1::Envelope& envelope) {
@@ -29,6 +38,9 @@ absl::Status Core::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
   envelope.clear_route();
   for (size_t i = 1; i < route.size(); ++i) envelope.add_route(route[i]);
   wire::StampDeadline(envelope, deadline, loop_.ReadClock());
+  // A monotonic clock means nothing on another host: its budget alone travels.
+  const tree::Node* root = topology_.Find(route[0]);
+  if (root != nullptr && root->host != hosts::kLocal) envelope.set_sent_mono_us(0);
   ++stats_.sent;
   // Batched with the other calls to this root this turn: a failed send fails
   // each of them (OnRootSendFailed).

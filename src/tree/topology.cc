@@ -91,7 +91,8 @@ const std::string& Topology::HostOf(NodeId id) const {
   return n == nullptr ? *local : n->host;
 }
 
-void Topology::BeginCreate(NodeId id, NodeId parent, const std::string& host) {
+void Topology::BeginCreate(NodeId id, NodeId parent, const std::string& host,
+                           const std::string& public_key) {
   Node* existing = Mutable(id);
   if (existing != nullptr) {
     existing->previous = Node::Previous{existing->parent, existing->pid};
@@ -102,9 +103,11 @@ void Topology::BeginCreate(NodeId id, NodeId parent, const std::string& host) {
   }
   existing->parent = parent;
   existing->host = host;
+  existing->public_key = public_key;
   SetState(*existing, Lifecycle::kCreating);
   SetPid(*existing, 0);
   existing->endpoint.clear();
+  existing->curve_endpoint.clear();
   existing->hello_call = 0;
   existing->hello_attempt = 0;  // a new process counts its Hellos from 1
   ChildrenOf(parent).insert(id);
@@ -117,11 +120,13 @@ void Topology::Spawned(NodeId id, pid_t pid, CallId hello_call) {
   n->hello_call = hello_call;
 }
 
-void Topology::FinishCreate(NodeId id, const std::string& endpoint) {
+void Topology::FinishCreate(NodeId id, const std::string& endpoint,
+                            const std::string& curve_endpoint) {
   Node* n = Mutable(id);
   if (n == nullptr) return;
   SetState(*n, Lifecycle::kAlive);
   n->endpoint = endpoint;
+  n->curve_endpoint = curve_endpoint;
   n->hello_call = 0;
   n->link_up = true;
   n->previous.reset();
@@ -178,7 +183,8 @@ void Topology::NoteHello(const HelloClaim& claim) {
   if (Node* n = Mutable(claim.id)) n->hello_attempt = claim.attempt;
 }
 
-bool Topology::TakeHello(const HelloClaim& claim, const std::string& endpoint) {
+bool Topology::TakeHello(const HelloClaim& claim, const std::string& endpoint,
+                         const std::string& curve_endpoint) {
   Node* n = Mutable(claim.id);
   if (n == nullptr) return false;
   n->hello_attempt = claim.attempt;
@@ -186,6 +192,7 @@ bool Topology::TakeHello(const HelloClaim& claim, const std::string& endpoint) {
                  n->state != Lifecycle::kReattaching;
   Move(*n, claim.parent);
   n->endpoint = endpoint;
+  n->curve_endpoint = curve_endpoint;
   if (n->state == Lifecycle::kOrphaned || n->state == Lifecycle::kReattaching) {
     n->hello_call = 0;  // the caller resolves the wait it read before
     SetState(*n, Lifecycle::kAlive);

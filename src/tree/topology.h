@@ -57,7 +57,11 @@ struct Node {
   std::string host = "local";  // the host it runs on (hosts/hosts_file.h)
   Lifecycle state = Lifecycle::kCreating;
   pid_t pid = 0;         // 0 until spawned
-  std::string endpoint;  // its ROUTER for children, known from its Hello
+  std::string endpoint;  // its plain ROUTER for children, known from its Hello
+  // With more than one host: its CURVE ROUTER (from its Hello) and the public
+  // key issued for this incarnation (at BeginCreate).
+  std::string curve_endpoint;
+  std::string public_key;
   // The pending call waiting for its Hello (creating, reattaching); 0: none.
   CallId hello_call = 0;
   uint64_t hello_attempt = 0;      // Hello.attempt of the newest Hello taken from this pid
@@ -103,13 +107,15 @@ class Topology {
   absl::Status CheckCreate(NodeId id, NodeId parent) const;
   // Adds `id` (or revives it when dead) as creating under `parent`, to run on
   // `host`. Requires a passing CheckCreate.
-  void BeginCreate(NodeId id, NodeId parent, const std::string& host = "local");
+  void BeginCreate(NodeId id, NodeId parent, const std::string& host = "local",
+                   const std::string& public_key = "");
   // The host `id` runs on; "local" for the controller and unknown ids.
   const std::string& HostOf(NodeId id) const;
   // Its process runs as `pid`; `hello_call` waits for its Hello.
   void Spawned(NodeId id, pid_t pid, CallId hello_call);
   // The worker said Hello: alive, link up; its availability is set silently.
-  void FinishCreate(NodeId id, const std::string& endpoint);
+  void FinishCreate(NodeId id, const std::string& endpoint,
+                    const std::string& curve_endpoint = "");
   // Creation failed: a new node is erased, a re-created one is dead again.
   void AbortCreate(NodeId id);
 
@@ -123,7 +129,8 @@ class Topology {
   // adopted after its parent died) and is alive again if it was orphaned or
   // reattaching. Returns true when that is an adoption (ADOPTED event): it was
   // orphaned or changed parent, and was not told to move.
-  bool TakeHello(const HelloClaim& claim, const std::string& endpoint);
+  bool TakeHello(const HelloClaim& claim, const std::string& endpoint,
+                 const std::string& curve_endpoint = "");
   // Records the attempt of a creating node's Hello (FinishCreate follows).
   void NoteHello(const HelloClaim& claim);
 
