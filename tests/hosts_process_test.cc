@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -11,7 +12,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/z85.h"
 #include "gmock/gmock.h"
+#include "harness/curve_rig.h"
 #include "gtest/gtest.h"
 #include "harness/arbor_process.h"
 #include "harness/netns.h"
@@ -44,13 +47,14 @@ class HostsTest : public ::testing::Test {
     ip_ = *ip;
   }
 
-  // Starts the controller inside `local`'s namespace with `hosts_file` (the
-  // fixture's own when empty) and `flags`.
+  // Starts the controller inside `local`'s namespace with the fixture's hosts
+  // file (its launchers with `isolation`), or `hosts_file`, and `flags`.
   std::unique_ptr<ArborProcess> StartController(std::vector<std::string> flags = {},
-                                                const Isolation& isolation = {}) {
+                                                const Isolation& isolation = {},
+                                                const std::string& hosts_file = "") {
     hosts_path_ = absl::StrCat(::testing::TempDir(), "/arbor-hosts-", getpid(), "-",
                                ++files_);
-    std::ofstream(hosts_path_) << hosts_->HostsFile(isolation);
+    std::ofstream(hosts_path_) << (hosts_file.empty() ? hosts_->HostsFile(isolation) : hosts_file);
     std::vector<std::string> args = {"netns", "exec", hosts_->controller().netns, ARBOR_BIN,
                                      "--hosts", hosts_path_};
     args.insert(args.end(), flags.begin(), flags.end());
@@ -61,6 +65,8 @@ class HostsTest : public ::testing::Test {
     if (!hosts_path_.empty()) std::remove(hosts_path_.c_str());
   }
 
+  void TreeOverThreeHosts(const Isolation& isolation);
+
   std::unique_ptr<SimulatedHosts> hosts_;  // destroyed last: kills what is left
   std::string ip_;
   std::string hosts_path_;
@@ -69,8 +75,8 @@ class HostsTest : public ::testing::Test {
 
 // Routes that cross hosts twice (local -> h1 -> h1 -> h2 -> local), exec,
 // ping, tree, hosts and remove all answer exactly as on one machine.
-TEST_F(HostsTest, ATreeOverThreeHostsAnswersLikeOne) {
-  std::unique_ptr<ArborProcess> arbor = StartController({"--sync"});
+void HostsTest::TreeOverThreeHosts(const Isolation& isolation) {
+  std::unique_ptr<ArborProcess> arbor = StartController({"--sync"}, isolation);
   ASSERT_TRUE(arbor->started());
   pid_t p1, p2, p3, p4, p5, p6;
   ASSERT_TRUE(arbor->Create("1 @h1", &p1));
@@ -130,6 +136,83 @@ TEST_F(HostsTest, ATreeOverThreeHostsAnswersLikeOne) {
   }
   EXPECT_TRUE(arbor->FinishCleanly());
   for (int k = 1; k <= 3; ++k) EXPECT_THAT(hosts_->Pids(hosts_->host(k)), ::testing::IsEmpty());
+}
+
+TEST_F(HostsTest, ATreeOverThreeHostsAnswersLikeOne) { TreeOverThreeHosts({}); }
+
+// Each host with its own pids and a monotonic clock 1000 s ahead of the
+// controller's: a budget stays relative (no sent_mono_us across hosts), so no
+// request looks 1000 s late on arrival.
+TEST_F(HostsTest, BudgetsHoldWithClocksOffsetBetweenHosts) {
+  TreeOverThreeHosts({/*private_pids=*/true, /*monotonic_offset=*/absl::Seconds(1000)});
+}
+
+// A launcher that hands the worker a wrong key: the parent's (a server key
+// that is not its) or its own (a key the parent never accepted). Either way
+// the handshake fails, the worker exits at once and the create says why.
+TEST_F(HostsTest, AWorkerWithAWrongKeyIsASpawnFailure) {
+  std::string dir = absl::StrCat(::testing::TempDir(), "/arbor-tamper-", getpid());
+  std::filesystem::create_directories(dir);
+  std::string wrong_server = dir + "/wrong-server-key";
+  std::ofstream(wrong_server) << "#!/bin/bash\n"
+                              << "out=()\n"
+                              << "for a in \"$@\"; do\n"
+                              << "  case \"$a\" in --parent_key=*) out+=(\"--parent_key="
+                              << Z85ToHex(NewKeys().public_z85) << "\");; *) out+=(\"$a\");; esac\n"
+                              << "done\n"
+                              << "exec \"${out[@]}\"\n";
+  std::string wrong_own = dir + "/wrong-own-key";
+  // Its stdin: another secret, then the controller's lifeline as it was.
+  std::ofstream(wrong_own) << "#!/bin/bash\n"
+                           << "read -r secret\n"
+                           << "exec \"$@\" < <(echo '" << NewKeys().secret_z85 << "'; exec cat)\n";
+  for (const std::string& script : {wrong_server, wrong_own}) {
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  }
+  std::string file = absl::StrCat(
+      "local ", hosts_->controller().address, "\n",
+      "h1 ", hosts_->host(1).address, " ", JoinArgv(hosts_->Launcher(hosts_->host(1))), " ",
+      wrong_server, "\n",
+      "h2 ", hosts_->host(2).address, " ", JoinArgv(hosts_->Launcher(hosts_->host(2))), " ",
+      wrong_own, "\n",
+      "h3 ", hosts_->host(3).address, " ", JoinArgv(hosts_->Launcher(hosts_->host(3))), "\n");
+  std::unique_ptr<ArborProcess> arbor = StartController({"--sync"}, {}, file);
+  ASSERT_TRUE(arbor->started());
+  absl::Time start = absl::Now();
+  arbor->Send("create 1 @h1");
+  EXPECT_TRUE(arbor->ExpectLine(
+      "Error: Spawn failed: authentication failed between node 1 and node -1 (CURVE handshake: "
+      "a wrong key)"));
+  arbor->Send("create 2 @h2");
+  EXPECT_TRUE(arbor->ExpectLine(
+      "Error: Spawn failed: authentication failed between node 2 and node -1 (CURVE handshake: "
+      "a wrong key)"));
+  // At once, not at the Hello deadline: neither worker loops on its handshake.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  pid_t p3;
+  ASSERT_TRUE(arbor->Create("3 @h3", &p3));  // the honest host still works
+  arbor->Send("tree");
+  EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("3 pid ", p3, " available @h3")));
+  EXPECT_TRUE(arbor->FinishCleanly());
+  std::filesystem::remove_all(dir);
+}
+
+// kill -9 of the controller: no worker outlives it on any host. With private
+// pid namespaces a remote worker's parent is the launcher (unshare), not the
+// controller, so its parent-death signal cannot help: its stdin lifeline's EOF
+// ends it.
+TEST_F(HostsTest, EveryRemoteWorkerExitsWhenTheControllerIsKilled) {
+  std::unique_ptr<ArborProcess> arbor = StartController({"--sync"}, {/*private_pids=*/true});
+  ASSERT_TRUE(arbor->started());
+  std::vector<pid_t> pids(4);
+  ASSERT_TRUE(arbor->Create("1 @h1", &pids[0]));
+  ASSERT_TRUE(arbor->Create("2 1 @h2", &pids[1]));
+  ASSERT_TRUE(arbor->Create("3 2", &pids[2]));
+  ASSERT_TRUE(arbor->Create("4 3 @h3", &pids[3]));
+  arbor->Kill(SIGKILL);
+  for (pid_t pid : pids) EXPECT_TRUE(arbor->WorkerExits(pid)) << pid;
+  for (int k = 1; k <= 3; ++k) EXPECT_THAT(hosts_->Pids(hosts_->host(k)), ::testing::IsEmpty());
+  EXPECT_TRUE(arbor->NoWorkerLeft());
 }
 
 }  // namespace

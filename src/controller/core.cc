@@ -175,7 +175,7 @@ void Core::OnHello(NodeId from, const v1::Envelope& envelope) {
   const v1::Hello& hello = envelope.hello();
   NodeId id = hello.id();
   tree::HelloClaim claim{from, id, hello.parent(), static_cast<pid_t>(hello.pid()),
-                         hello.attempt()};
+                         hello.attempt(), hello.public_key()};
   if (claim.parent == kControllerId && from != id) {  // a root speaks only for itself
     ++stats_.dropped_frames;
     return;

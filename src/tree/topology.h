@@ -89,6 +89,9 @@ struct HelloClaim {
   NodeId parent;
   pid_t pid;
   uint64_t attempt;
+  // The incarnation's public key, with more than one host: it names the
+  // process instead of `pid` when the node has one.
+  std::string public_key = {};
 };
 
 class Topology {

@@ -53,6 +53,7 @@ absl::Status ValidateHello(const v1::Hello& h) {
   if (!IsWorkerId(h.id()) || !IsNodeOrController(h.parent())) return Invalid("id out of range");
   if (h.pid() <= 0) return Invalid("bad pid");
   if (h.host().size() > kMaxHostName) return Invalid("host name too long");
+  if (!h.public_key().empty() && h.public_key().size() != kKeyLength) return Invalid("bad key");
   return Check(h.endpoint().size() <= kMaxEndpointLength &&
                    h.curve_endpoint().size() <= kMaxEndpointLength &&
                    !(h.endpoint().empty() && h.curve_endpoint().empty()),
