@@ -16,7 +16,9 @@
 #include "gmock/gmock.h"
 #include "harness/curve_rig.h"
 #include "gtest/gtest.h"
+#include "client/client.h"
 #include "harness/arbor_process.h"
+#include "harness/client_session.h"
 #include "harness/netns.h"
 #include "harness/subprocess.h"
 #include "status_matchers.h"
@@ -25,6 +27,8 @@ namespace arbor::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::arbor::testing::EventLog;
+using ::arbor::testing::Get;
 using ::testing::Not;
 
 // The command line of process `pid`, its words joined by spaces.
@@ -193,6 +197,51 @@ TEST_F(HostsTest, AWorkerWithAWrongKeyIsASpawnFailure) {
   ASSERT_TRUE(arbor->Create("3 @h3", &p3));  // the honest host still works
   arbor->Send("tree");
   EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("3 pid ", p3, " available @h3")));
+  EXPECT_TRUE(arbor->FinishCleanly());
+  std::filesystem::remove_all(dir);
+}
+
+// kill -9 of a node on h2 between h1 and h3: its child on h3 re-attaches to
+// its grandparent on h1 over CURVE (with that ancestor's key, from Lineage),
+// keeping its data and its own child.
+TEST_F(HostsTest, AnOrphanReattachesToAnAncestorOnAnotherHost) {
+  std::string dir = absl::StrCat(::testing::TempDir(), "/arbor-orphan-", getpid());
+  std::filesystem::create_directories(dir);
+  std::string endpoint = "ipc://" + dir + "/c";  // ipc reaches across the namespaces
+  std::unique_ptr<ArborProcess> arbor = StartController({"--sync", "--listen", endpoint});
+  ASSERT_TRUE(arbor->started());
+  pid_t p1, p2, p3, p4;
+  ASSERT_TRUE(arbor->Create("1 @h1", &p1));
+  ASSERT_TRUE(arbor->Create("2 1 @h2", &p2));
+  ASSERT_TRUE(arbor->Create("3 2 @h3", &p3));
+  ASSERT_TRUE(arbor->Create("4 3", &p4));
+  arbor->Send("exec 3 k 30");
+  ASSERT_TRUE(arbor->ExpectLine("Ok:3"));
+  arbor->Send("exec 4 k 40");
+  ASSERT_TRUE(arbor->ExpectLine("Ok:4"));
+  absl::StatusOr<std::unique_ptr<client::Client>> client = client::Client::Connect(endpoint);
+  ASSERT_THAT(client, IsOk());
+  EventLog events;
+  ASSERT_THAT(Get((*client)->Watch(events.Callback())), IsOk());
+  absl::Time killed = absl::Now();
+  ASSERT_TRUE(arbor->SignalWorker(p2, SIGKILL));
+  EXPECT_EQ(events.WaitFor(2, client::EventKind::kLost), p2);
+  std::optional<client::NodeEvent> adopted =
+      events.WaitForEvent(3, client::EventKind::kAdopted, killed + absl::Seconds(3));
+  ASSERT_TRUE(adopted.has_value());
+  EXPECT_EQ(adopted->parent, 1);
+  arbor->Send("exec 3 k");
+  EXPECT_TRUE(arbor->ExpectLine("Ok:3: 30"));
+  arbor->Send("exec 4 k");
+  EXPECT_TRUE(arbor->ExpectLine("Ok:4: 40"));
+  arbor->Send("tree");
+  for (const std::string& line :
+       {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  2 pid ", p2, " dead @h2"),
+        absl::StrCat("  3 pid ", p3, " available @h3"),
+        absl::StrCat("    4 pid ", p4, " available @h3")}) {
+    EXPECT_TRUE(arbor->ExpectLine(line));
+  }
+  client->reset();
   EXPECT_TRUE(arbor->FinishCleanly());
   std::filesystem::remove_all(dir);
 }
