@@ -10,6 +10,7 @@
 #include "client/reply.h"
 #include "client/results.h"
 #include "common/clock.h"
+#include "transport/curve.h"
 #include "wire/codec.h"
 
 namespace arbor::client {
@@ -31,30 +32,75 @@ std::string NewRoutingId() {
 
 absl::Status Cancelled() { return absl::CancelledError("client closed"); }
 
+absl::Status Refusal(transport::HandshakeFailure failure, bool curve) {
+  if (failure == transport::HandshakeFailure::kAuth) {
+    return absl::PermissionDeniedError(
+        "authentication failed: the controller refused this client's key");
+  }
+  if (!curve) {
+    return absl::UnauthenticatedError(
+        "authentication failed: the controller requires a CURVE key pair (ClientOptions.curve)");
+  }
+  if (failure == transport::HandshakeFailure::kProtocol) {
+    return absl::UnauthenticatedError("authentication failed: the controller does not use CURVE");
+  }
+  return absl::UnauthenticatedError("authentication failed: the server's key does not match");
+}
+
+absl::Status EnableCurve(transport::Socket& socket, const CurveKeys& keys) {
+  absl::StatusOr<std::string> derived = transport::PublicFromSecret(keys.secret_z85);
+  if (!derived.ok()) return absl::InvalidArgumentError("curve: the secret key is not a Z85 key");
+  if (*derived != keys.public_z85) {
+    return absl::InvalidArgumentError("curve: the public key is not the secret key's");
+  }
+  if (!transport::IsZ85Key(keys.server_public_z85)) {
+    return absl::InvalidArgumentError("curve: the server key is not a Z85 key");
+  }
+  return socket.EnableCurveClient(keys.public_z85, keys.secret_z85, keys.server_public_z85);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Channel>> Channel::Open(const std::string& endpoint,
                                                        const transport::SocketOptions& options,
-                                                       int max_in_flight) {
+                                                       int max_in_flight,
+                                                       const std::optional<CurveKeys>& curve) {
   auto context = std::make_unique<transport::Context>();
   auto socket = transport::Socket::Dealer(*context, options, NewRoutingId());
   if (!socket.ok()) return socket.status();
-  absl::Status connected = socket->Connect(endpoint);
-  if (!connected.ok()) return connected;
+  if (curve.has_value()) {
+    absl::Status enabled = EnableCurve(*socket, *curve);
+    if (!enabled.ok()) return enabled;
+  }
   auto wakeup = Wakeup::Create();
   if (!wakeup.ok()) return wakeup.status();
-  auto channel = absl::WrapUnique(
-      new Channel(std::move(context), std::move(*socket), std::move(*wakeup), max_in_flight));
+  auto channel =
+      absl::WrapUnique(new Channel(std::move(context), std::move(*socket), std::move(*wakeup),
+                                   max_in_flight, curve.has_value()));
+  absl::Status begun = channel->Begin(endpoint);
+  if (!begun.ok()) return begun;
   return channel;
 }
 
 Channel::Channel(std::unique_ptr<transport::Context> context, transport::Socket socket,
-                 Wakeup wakeup, int max_in_flight)
+                 Wakeup wakeup, int max_in_flight, bool curve)
     : context_(std::move(context)),
       socket_(std::move(socket)),
+      curve_(curve),
       wakeup_(std::move(wakeup)),
-      max_in_flight_(max_in_flight) {
+      max_in_flight_(max_in_flight) {}
+
+absl::Status Channel::Begin(const std::string& endpoint) {
+  // Attached where the socket stays (the monitor holds a reference to it), and
+  // before it connects, so that the first handshake is seen.
+  auto monitor = transport::Monitor::Attach(*context_, socket_, "client-channel",
+                                            transport::MonitorScope::kWithHandshakes);
+  if (!monitor.ok()) return monitor.status();
+  monitor_ = std::move(*monitor);
+  absl::Status connected = socket_.Connect(endpoint);
+  if (!connected.ok()) return connected;
   loop_.AddSocket(socket_, [this] { OnSocketReadable(); });
+  loop_.AddSocket(monitor_->events(), [this] { OnMonitorReadable(); });
   loop_.AddBeforeWait([this] { AnswerRefused(); });
   loop_.AddFd(wakeup_.fd(), [this] { OnWakeup(); });
   thread_ = std::thread([this] {
@@ -63,6 +109,7 @@ Channel::Channel(std::unique_ptr<transport::Context> context, transport::Socket 
     // Every call was resolved CANCELLED: nothing still queued needs to go out.
     socket_.SetLinger(0);
   });
+  return absl::OkStatus();
 }
 
 Channel::~Channel() { Close(); }
@@ -168,10 +215,17 @@ void Channel::Send(Call&& call) {
       done(std::move(reply));
     };
   }
-  // Over the cap (an unwatch never is: it ends a watch the controller holds).
-  // Answered once the current callback has returned, never inside it.
+  // Refused unsent, answered once the current callback has returned, never
+  // inside it: after a failed handshake (nothing would answer), and over the
+  // cap (an unwatch never is: it ends a watch the controller holds).
+  if (!refusal_.ok()) {
+    refused_.emplace_back(std::move(on_reply), refusal_);
+    return;
+  }
   if (static_cast<int>(pending_.size()) >= max_in_flight_ && !call.request.has_unwatch_request()) {
-    refused_.push_back(std::move(on_reply));
+    refused_.emplace_back(std::move(on_reply),
+                          absl::ResourceExhaustedError(
+                              absl::StrCat("over ", max_in_flight_, " calls in flight (client)")));
     return;
   }
   CallId id = pending_.Add(call.deadline, call.request.target(), std::move(on_reply));
@@ -188,11 +242,20 @@ void Channel::Send(Call&& call) {
 
 void Channel::AnswerRefused() {
   // Those a callback refuses now wait for the next turn: no recursion.
-  std::vector<wire::PendingCalls::Callback> refused;
+  std::vector<std::pair<wire::PendingCalls::Callback, absl::Status>> refused;
   refused.swap(refused_);
-  for (auto& on_reply : refused) {
-    on_reply(absl::ResourceExhaustedError(
-        absl::StrCat("over ", max_in_flight_, " calls in flight (client)")));
+  for (auto& [on_reply, status] : refused) on_reply(std::move(status));
+}
+
+void Channel::OnMonitorReadable() {
+  while (std::optional<transport::LinkEvent> event = monitor_->Read()) {
+    if (*event == transport::LinkEvent::kHandshakeSucceeded) {
+      refusal_ = absl::OkStatus();
+    } else if (*event == transport::LinkEvent::kHandshakeFailed) {
+      refusal_ = Refusal(monitor_->last_failure(), curve_);
+      // Nothing will answer them: the controller never saw them.
+      pending_.FailIf([](NodeId) { return true; }, refusal_);
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,9 +24,10 @@
 #include "client/options.h"
 #include "client/types.h"
 #include "client/wakeup.h"
-#include "wire/calls.h"
 #include "transport/event_loop.h"
+#include "transport/monitor.h"
 #include "transport/socket.h"
+#include "wire/calls.h"
 #include "wire/scratch.h"
 
 namespace arbor::client {
@@ -49,14 +51,17 @@ class Channel {
     EventCallback on_event;
   };
 
-  // Connects a DEALER (with a routing id of its own) to `endpoint` and starts
-  // the I/O thread. The connection itself is made in the background, so an
-  // endpoint nobody listens on is not an error here: its calls time out.
-  // INVALID_ARGUMENT for an endpoint libzmq rejects.
-  // Calls beyond `max_in_flight` resolve RESOURCE_EXHAUSTED unsent.
+  // Connects a DEALER (with a routing id of its own, and CURVE with `curve`)
+  // to `endpoint` and starts the I/O thread. The connection itself is made in
+  // the background, so an endpoint nobody listens on is not an error here: its
+  // calls time out. INVALID_ARGUMENT for an endpoint libzmq rejects or bad
+  // keys. Calls beyond `max_in_flight` resolve RESOURCE_EXHAUSTED unsent. A
+  // monitor watches the handshakes: while the last one failed, calls fail with
+  // its reason (ClientOptions.curve says which).
   static absl::StatusOr<std::unique_ptr<Channel>> Open(const std::string& endpoint,
                                                        const transport::SocketOptions& options,
-                                                       int max_in_flight);
+                                                       int max_in_flight,
+                                                       const std::optional<CurveKeys>& curve);
   // Close().
   ~Channel();
   Channel(const Channel&) = delete;
@@ -78,10 +83,15 @@ class Channel {
 
  private:
   Channel(std::unique_ptr<transport::Context> context, transport::Socket socket, Wakeup wakeup,
-          int max_in_flight);
+          int max_in_flight, bool curve);
+  // Attaches the monitor, connects, starts the I/O thread.
+  absl::Status Begin(const std::string& endpoint);
 
   // I/O thread.
   void AnswerRefused();
+  // Handshake events: a failure fails every call in flight and, until a
+  // handshake succeeds, every new one.
+  void OnMonitorReadable();
   void OnWakeup();
   void OnSocketReadable();
   void OnReply(const std::string& frame);
@@ -94,6 +104,10 @@ class Channel {
   // Declared first: the context must outlive the socket.
   std::unique_ptr<transport::Context> context_;
   transport::Socket socket_;
+  std::unique_ptr<transport::Monitor> monitor_;  // of socket_'s handshakes
+  bool curve_;
+  // OK, or why the last handshake failed (calls fail with it at once).
+  absl::Status refusal_;
   Wakeup wakeup_;
   transport::EventLoop loop_;
   wire::PendingCalls pending_;
@@ -105,9 +119,10 @@ class Channel {
   absl::Time timer_at_ = absl::InfinitePast();
   transport::Frames frames_;
   int max_in_flight_;
-  // Calls refused by the cap, answered RESOURCE_EXHAUSTED before the loop waits.
-  std::vector<wire::PendingCalls::Callback> refused_;
-  std::string send_buffer_;  // each request is encoded here
+  // Calls refused unsent (by the cap: RESOURCE_EXHAUSTED; by a failed
+  // handshake: its reason), answered before the loop waits.
+  std::vector<std::pair<wire::PendingCalls::Callback, absl::Status>> refused_;
+  std::string send_buffer_;        // each request is encoded here
   wire::ScratchEnvelope scratch_;  // each reply is decoded here
 
   // Shared with the submitting threads.

@@ -52,7 +52,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(const std::string& endpo
                                                         ClientOptions options) {
   absl::Status valid = CheckOptions(options);
   if (!valid.ok()) return valid;
-  auto channel = Channel::Open(endpoint, options.socket, std::max(1, options.max_in_flight));
+  auto channel =
+      Channel::Open(endpoint, options.socket, std::max(1, options.max_in_flight), options.curve);
   if (!channel.ok()) return channel.status();
   return absl::WrapUnique(new Client(std::move(*channel), std::move(options)));
 }

@@ -48,10 +48,12 @@ class Client {
   using EventCallback = absl::AnyInvocable<void(const NodeEvent&)>;
 
   // Connects to a controller's client endpoint (ipc:///path or
-  // tcp://127.0.0.1:PORT) and starts the I/O thread. The connection is made in
+  // tcp://HOST:PORT) and starts the I/O thread. The connection is made in
   // the background (and re-made if it drops), so no controller needs to be
   // listening yet: calls wait for it until their deadlines. INVALID_ARGUMENT
-  // for an endpoint ZeroMQ rejects or negative durations in `options`.
+  // for an endpoint ZeroMQ rejects, negative durations or bad CURVE keys in
+  // `options` (a controller with --client-keys needs options.curve: keys.h
+  // reads them from files).
   static absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& endpoint,
                                                          ClientOptions options = {});
   // Close().

@@ -3,11 +3,23 @@
 #ifndef ARBOR_CLIENT_OPTIONS_H_
 #define ARBOR_CLIENT_OPTIONS_H_
 
+#include <optional>
+#include <string>
+
 #include "absl/time/time.h"
 #include "api/defaults.h"
 #include "transport/socket_options.h"
 
 namespace arbor::client {
+
+// CURVE keys, all Z85 text (40 characters): this client's pair and the
+// controller's public key. keys.h reads them from the files `arbor keygen`
+// and `--endpoint-file` write.
+struct CurveKeys {
+  std::string public_z85;
+  std::string secret_z85;         // never logged
+  std::string server_public_z85;  // the endpoint file's `curve-server-key`
+};
 
 struct ClientOptions {
   // The timeout of a call whose CallOptions.timeout is zero. Zero (the default):
@@ -31,6 +43,14 @@ struct ClientOptions {
   // the controller never holds more answers for us than our queue takes
   // (a reply it cannot queue is lost, and its call waits for its deadline).
   int max_in_flight = api::kMaxClientInFlight;
+  // CURVE, for a controller started with --client-keys (its directory must
+  // hold `curve->public_z85`). Unset: plaintext. A key that is not Z85, or a
+  // public key that is not the secret key's, makes Connect INVALID_ARGUMENT.
+  // A refused handshake fails the calls in flight and every later one at once
+  // (until a handshake succeeds): PERMISSION_DENIED when the controller refused
+  // this key, UNAUTHENTICATED when the server's key does not match, the
+  // controller does not use CURVE, or it requires CURVE and this is unset.
+  std::optional<CurveKeys> curve;
   // The DEALER's options (queue limits, message size, ZMTP heartbeats,
   // reconnect period). Its routing id is chosen per Client, never shared.
   transport::SocketOptions socket;
