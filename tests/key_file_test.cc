@@ -90,6 +90,19 @@ TEST(KeyFileTest, ReadKeyFileNamesThePath) {
   EXPECT_THAT(ReadKeyFile(dir.path()), ::testing::Not(IsOk())) << "a directory";
 }
 
+TEST(KeyFileTest, ReadSecretKeyFileRefusesPublicAndLooseFiles) {
+  TempDir dir;
+  std::string path = dir.path() + "/k";
+  ASSERT_THAT(WriteKeyPair(path), IsOk());
+  EXPECT_THAT(ReadSecretKeyFile(path), IsOk());
+  EXPECT_THAT(ReadSecretKeyFile(path + ".pub"), StatusIs(Code::kInvalidArgument));
+  chmod(path.c_str(), 0604);
+  absl::StatusOr<std::string> loose = ReadSecretKeyFile(path);
+  EXPECT_THAT(loose, StatusIs(Code::kFailedPrecondition));
+  EXPECT_NE(loose.status().message().find("mode 0604"), std::string::npos) << loose.status();
+  EXPECT_THAT(ReadSecretKeyFile(dir.path() + "/none"), StatusIs(Code::kNotFound));
+}
+
 TEST(KeyFileTest, WriteKeyPairModesAndMatchingHalves) {
   TempDir dir;
   std::string path = dir.path() + "/alice";

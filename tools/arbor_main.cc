@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -32,7 +33,12 @@ ABSL_FLAG(int64_t, max_in_flight, static_cast<int64_t>(Defaults().max_in_flight)
           "commands read but not yet answered");
 ABSL_FLAG(bool, verbose, false, "log more on stderr, workers too");
 ABSL_FLAG(std::string, listen, "", "bind a ROUTER for clients at this endpoint");
-ABSL_FLAG(bool, insecure_listen, false, "allow --listen on a non-loopback tcp address");
+ABSL_FLAG(bool, insecure_listen, false,
+          "allow --listen on a non-loopback tcp address without authentication");
+ABSL_FLAG(std::string, client_keys, "",
+          "serve --listen over CURVE to the clients whose public keys are in this directory");
+ABSL_FLAG(std::string, server_key, "",
+          "the client endpoint's CURVE secret key file (arbor keygen)");
 ABSL_FLAG(std::string, endpoint_file, "", "write the bound client endpoint to this file");
 ABSL_FLAG(bool, no_stdin, false, "headless: serve clients until SIGINT/SIGTERM");
 ABSL_FLAG(int64_t, max_client_in_flight, Defaults().max_client_in_flight,
@@ -47,6 +53,7 @@ ABSL_FLAG(int64_t, adopt_timeout_ms, Ms(Defaults().adopt_timeout),
           "how long an orphan waits for an ancestor's answer before trying the next one up");
 
 int main(int argc, char** argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "keygen") return arbor::tools::Keygen(argc, argv);
   std::vector<std::string> args = arbor::tools::NormalizeFlags(argc, argv);
   for (const std::string& a : args) {
     if (a == "--help" || a == "-h") {
@@ -79,6 +86,12 @@ int main(int argc, char** argv) {
   options.verbose = absl::GetFlag(FLAGS_verbose);
   options.listen = absl::GetFlag(FLAGS_listen);
   options.insecure_listen = absl::GetFlag(FLAGS_insecure_listen);
+  options.client_keys_dir = absl::GetFlag(FLAGS_client_keys);
+  options.server_key_file = absl::GetFlag(FLAGS_server_key);
+  if (absl::Status keys = arbor::tools::CheckKeyFlags(options); !keys.ok()) {
+    std::fprintf(stderr, "arbor: %s\n", std::string(keys.message()).c_str());
+    return 2;
+  }
   options.endpoint_file = absl::GetFlag(FLAGS_endpoint_file);
   options.no_stdin = absl::GetFlag(FLAGS_no_stdin);
   options.max_client_in_flight =

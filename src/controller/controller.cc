@@ -30,6 +30,7 @@ Controller::~Controller() {
   clients_.reset();
   session_.reset();
   core_.reset();
+  zap_.reset();  // after every CURVE socket
 }
 
 absl::StatusOr<transport::ZapHandler*> Controller::Zap() {
@@ -71,13 +72,27 @@ absl::Status Controller::StartClientEndpoint() {
   endpoint::ClientEndpointOptions client_options;
   client_options.endpoint = options_.listen;
   client_options.insecure = options_.insecure_listen;
+  client_options.client_keys_dir = options_.client_keys_dir;
+  client_options.server_key_file = options_.server_key_file;
   client_options.max_in_flight_per_client = options_.max_client_in_flight;
   client_options.sockets = options_.sockets;
-  ASSIGN_OR_RETURN(clients_, endpoint::ClientEndpoint::Start(client_options, context_, loop_,
-                                                             *core_, log_, [this] { Drive(); }));
+  transport::ZapHandler* zap = nullptr;
+  if (!options_.client_keys_dir.empty()) {
+    ASSIGN_OR_RETURN(zap, Zap());
+  }
+  ASSIGN_OR_RETURN(clients_,
+                   endpoint::ClientEndpoint::Start(
+                       client_options, context_, loop_, *core_, log_, [this] { Drive(); }, zap));
   log_.Warn("clients connect to %s", clients_->endpoint());
+  if (!clients_->server_public_key().empty()) {
+    log_.Warn("clients authenticate with CURVE; server key %s", clients_->server_public_key());
+  }
   if (!options_.endpoint_file.empty()) {
+    // Line 1 as it has always been; line 2 only with CURVE.
     std::string line = clients_->endpoint() + "\n";
+    if (!clients_->server_public_key().empty()) {
+      absl::StrAppend(&line, "curve-server-key ", clients_->server_public_key(), "\n");
+    }
     std::string tmp = options_.endpoint_file + ".tmp";
     FILE* f = std::fopen(tmp.c_str(), "w");
     bool ok = f != nullptr && std::fwrite(line.data(), 1, line.size(), f) == line.size();

@@ -16,8 +16,8 @@
 #include "endpoint/client_endpoint.h"
 #include "process/signals.h"
 #include "transport/event_loop.h"
-#include "transport/zap.h"
 #include "transport/socket.h"
+#include "transport/zap.h"
 
 namespace arbor::controller {
 

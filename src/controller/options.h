@@ -39,11 +39,17 @@ struct ControllerOptions {
   // --listen: the clients' endpoint (empty: none), see ClientEndpointOptions.
   std::string listen;
   bool insecure_listen = false;
+  // --client-keys: serve the listen endpoint over CURVE to the clients whose
+  // public keys are in this directory; --server-key: the endpoint's secret key
+  // file (empty: a fresh pair per run). See ClientEndpointOptions.
+  std::string client_keys_dir;
+  std::string server_key_file;
   int max_client_in_flight = api::kMaxClientInFlight;
   // Calls to one node in flight (all clients and the CLI together); more answer
   // RESOURCE_EXHAUSTED (the CLI prints "Node is unavailable") instead of queueing.
   int max_node_in_flight = api::kMaxNodeInFlight;
-  // Write the bound client endpoint (one line) to this file.
+  // Write the bound client endpoint to this file: one line, and a second,
+  // `curve-server-key <Z85>`, with client_keys_dir.
   std::string endpoint_file;
   // Headless: ignore stdin; run until SIGINT/SIGTERM/SIGHUP.
   bool no_stdin = false;

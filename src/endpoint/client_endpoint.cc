@@ -4,27 +4,74 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "endpoint/client_keys.h"
+#include "transport/curve.h"
+#include "transport/key_file.h"
 #include "wire/codec.h"
 #include "wire/convert.h"
 
 namespace arbor::endpoint {
 
+namespace {
+
+// The server's key pair: from `file` (--server-key), or fresh for this run.
+absl::StatusOr<transport::CurveKeyPair> ServerKeys(const std::string& file) {
+  if (file.empty()) return transport::GenerateCurveKeyPair();
+  ASSIGN_OR_RETURN(std::string secret, transport::ReadSecretKeyFile(file));
+  ASSIGN_OR_RETURN(std::string public_key, transport::PublicFromSecret(secret));
+  return transport::CurveKeyPair{std::move(public_key), std::move(secret)};
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ClientEndpoint>> ClientEndpoint::Start(
     const ClientEndpointOptions& options, transport::Context& context, transport::EventLoop& loop,
-    api::Operations& operations, const Logger& log, std::function<void()> after_requests) {
-  if (!transport::IsLocalEndpoint(options.endpoint) && !options.insecure) {
+    api::Operations& operations, const Logger& log, std::function<void()> after_requests,
+    transport::ZapHandler* zap) {
+  bool curve = !options.client_keys_dir.empty();
+  if (!transport::IsLocalEndpoint(options.endpoint) && !curve && !options.insecure) {
     return absl::FailedPreconditionError(absl::StrCat(
         "refusing --listen ", options.endpoint,
-        ": not loopback, and clients are not authenticated (add --insecure-listen to accept)"));
+        ": not loopback, and clients are not authenticated (add --client-keys DIR to serve "
+        "remote programs over CURVE, or --insecure-listen to accept anyone)"));
   }
+  if (!curve && !options.server_key_file.empty()) {
+    return absl::InvalidArgumentError("--server-key needs --client-keys");
+  }
+  if (curve && zap == nullptr) return absl::InternalError("CURVE listen without a ZAP handler");
   if (absl::StartsWith(options.endpoint, "ipc://") &&
       transport::IpcPathInUse(options.endpoint.substr(6))) {
     // libzmq would unlink the live socket of another controller and take its path.
     return absl::AlreadyExistsError(absl::StrCat("another process listens at ", options.endpoint));
   }
   ASSIGN_OR_RETURN(transport::Socket socket, transport::Socket::Router(context, options.sockets));
+  std::string server_public_key;
+  if (curve) {
+    // Everything is read before anything binds: a bad file leaves nothing behind.
+    ASSIGN_OR_RETURN(ClientKeys keys, LoadClientKeys(options.client_keys_dir));
+    absl::StatusOr<transport::CurveKeyPair> server = ServerKeys(options.server_key_file);
+    if (!server.ok()) {
+      return absl::Status(server.status().code(),
+                          absl::StrCat("--server-key: ", server.status().message()));
+    }
+    RETURN_IF_ERROR(socket.EnableCurveServer(server->secret_z85, transport::kClientZapDomain));
+    log.Debug("client endpoint: CURVE, %d client keys", static_cast<int>(keys.size()));
+    transport::ZapPolicy policy = ClientKeyPolicy(std::move(keys));
+    zap->Serve(transport::kClientZapDomain,
+               [&log, policy = std::move(policy)](const transport::ZapRequest& request) {
+                 std::optional<std::string> user = policy(request);
+                 if (user) {
+                   log.Debug("client '%s' authenticated from %s", *user, request.address);
+                 } else {
+                   log.Debug("client key %s from %s refused", request.public_z85, request.address);
+                 }
+                 return user;
+               });
+    server_public_key = server->public_z85;
+  }
   auto endpoint =
       absl::WrapUnique(new ClientEndpoint(options, loop, operations, log, std::move(socket)));
+  endpoint->server_public_key_ = std::move(server_public_key);
   ASSIGN_OR_RETURN(endpoint->endpoint_, transport::ListenFile::Bind(
                                             endpoint->socket_, options.endpoint, endpoint->file_));
   operations.Watch([raw = endpoint.get(), alive = endpoint->alive_](const api::NodeEvent& event) {

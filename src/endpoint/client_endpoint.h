@@ -22,6 +22,7 @@
 #include "transport/event_loop.h"
 #include "transport/listen_file.h"
 #include "transport/socket.h"
+#include "transport/zap.h"
 #include "wire/scratch.h"
 
 namespace arbor::endpoint {
@@ -29,9 +30,16 @@ namespace arbor::endpoint {
 struct ClientEndpointOptions {
   // ipc:///path, or tcp://HOST:PORT (PORT * = kernel-chosen).
   std::string endpoint;
-  // Allow a tcp address that is not loopback: anyone who can connect can spawn
-  // processes, and there is no authentication yet.
+  // Allow a tcp address that is not loopback without CURVE: anyone who can
+  // connect can spawn processes.
   bool insecure = false;
+  // CURVE on this endpoint, whatever its address (--client-keys): a directory
+  // of the clients' public keys (client_keys.h, read at Start). Empty: plaintext,
+  // loopback and ipc only (unless `insecure`).
+  std::string client_keys_dir;
+  // The server's secret key file (--server-key, `arbor keygen`'s format); empty:
+  // a fresh key pair for this run. Only with client_keys_dir.
+  std::string server_key_file;
   // Calls one client may have in flight; more answer RESOURCE_EXHAUSTED.
   int max_in_flight_per_client = api::kMaxClientInFlight;
   // Watches one client may hold; more answer RESOURCE_EXHAUSTED.
@@ -44,16 +52,23 @@ class ClientEndpoint {
   // Binds (an ipc socket file with mode 0600) and starts serving on `loop`.
   // `operations`, `loop` and `context` must outlive the endpoint.
   // `after_requests` runs after each batch of requests read (the controller
-  // arms its deadline timer and runs what waited).
+  // arms its deadline timer and runs what waited). With client_keys_dir, `zap`
+  // is the context's ZAP handler (it must outlive the endpoint, as must `log`):
+  // the endpoint serves transport::kClientZapDomain on it. Refused, saying why:
+  // a non-loopback tcp address without CURVE or `insecure`, an ipc path another
+  // process listens on, a bad key directory or server key file.
   static absl::StatusOr<std::unique_ptr<ClientEndpoint>> Start(
       const ClientEndpointOptions& options, transport::Context& context, transport::EventLoop& loop,
-      api::Operations& operations, const Logger& log, std::function<void()> after_requests);
+      api::Operations& operations, const Logger& log, std::function<void()> after_requests,
+      transport::ZapHandler* zap = nullptr);
   ~ClientEndpoint();
   ClientEndpoint(const ClientEndpoint&) = delete;
   ClientEndpoint& operator=(const ClientEndpoint&) = delete;
 
   // The endpoint actually bound (tcp port resolved).
   const std::string& endpoint() const { return endpoint_; }
+  // With CURVE, the server's public key (Z85) that clients need; else empty.
+  const std::string& server_public_key() const { return server_public_key_; }
 
  private:
   // Sends a node event to every watcher (the endpoint watches the core's).
@@ -134,6 +149,7 @@ class ClientEndpoint {
   const Logger& log_;
   transport::Socket socket_;
   std::string endpoint_;
+  std::string server_public_key_;
   transport::ListenFile file_;  // an ipc socket file, removed at the end if still ours
   absl::flat_hash_map<std::string, int> in_flight_;  // client routing id -> calls
   // client routing id -> its watches' correlation ids

@@ -9,6 +9,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 
@@ -91,6 +92,22 @@ absl::StatusOr<std::string> ReadKeyFile(const std::string& path) {
   if (!key.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("key file ", path, ": ", key.status().message()));
+  }
+  return key;
+}
+
+absl::StatusOr<std::string> ReadSecretKeyFile(const std::string& path) {
+  if (path.ends_with(".pub")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is a public key file: give the secret key (without .pub)"));
+  }
+  ASSIGN_OR_RETURN(std::string key, ReadKeyFile(path));
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return ErrnoStatus(errno, "cannot read key file", path);
+  if ((st.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrFormat("secret key file %s may be read by others (mode %04o): chmod 600 it", path,
+                        st.st_mode & 07777));
   }
   return key;
 }

@@ -27,6 +27,12 @@ absl::StatusOr<std::string> ParseKeyText(std::string_view text);
 // `path`.
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path);
 
+// ReadKeyFile of a secret key: also refused when `path` ends in ".pub" (a
+// public key parses as a secret one, and would silently be the wrong key:
+// INVALID_ARGUMENT) or the file is readable by its group or others
+// (FAILED_PRECONDITION, as ssh refuses such a key).
+absl::StatusOr<std::string> ReadSecretKeyFile(const std::string& path);
+
 // A fresh key pair written as `path` (the secret key, mode 0600) and
 // `path`.pub (the public key, mode 0644), each as the key and a newline. Both
 // are created with O_EXCL: an existing file is never overwritten
