@@ -41,10 +41,11 @@ absl::Status Refusal(transport::HandshakeFailure failure, bool curve) {
     return absl::UnauthenticatedError(
         "authentication failed: the controller requires a CURVE key pair (ClientOptions.curve)");
   }
-  if (failure == transport::HandshakeFailure::kProtocol) {
-    return absl::UnauthenticatedError("authentication failed: the controller does not use CURVE");
-  }
-  return absl::UnauthenticatedError("authentication failed: the server's key does not match");
+  // A wrong server key shows as NO_DETAIL, a plaintext controller as PROTOCOL
+  // (mechanism mismatch) -- mostly: seen here either way round, so one message.
+  return absl::UnauthenticatedError(
+      "authentication failed: the server's key does not match (or the controller does not use "
+      "CURVE)");
 }
 
 absl::Status EnableCurve(transport::Socket& socket, const CurveKeys& keys) {

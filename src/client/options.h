@@ -48,8 +48,8 @@ struct ClientOptions {
   // public key that is not the secret key's, makes Connect INVALID_ARGUMENT.
   // A refused handshake fails the calls in flight and every later one at once
   // (until a handshake succeeds): PERMISSION_DENIED when the controller refused
-  // this key, UNAUTHENTICATED when the server's key does not match, the
-  // controller does not use CURVE, or it requires CURVE and this is unset.
+  // this key, UNAUTHENTICATED when the server's key does not match (or the
+  // controller does not use CURVE), or it requires CURVE and this is unset.
   std::optional<CurveKeys> curve;
   // The DEALER's options (queue limits, message size, ZMTP heartbeats,
   // reconnect period). Its routing id is chosen per Client, never shared.
