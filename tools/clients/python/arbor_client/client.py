@@ -10,7 +10,9 @@ streams.
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
+import operator
 import typing
 
 import zmq
@@ -18,7 +20,20 @@ import zmq.asyncio
 from google.protobuf.message import DecodeError
 
 from ._proto import VERSION, pb
-from .errors import ArborError, Cancelled, DeadlineExceeded, Internal, InvalidArgument, Unavailable, error_for
+import zmq.utils.monitor
+
+from .errors import (
+    ArborError,
+    Cancelled,
+    DeadlineExceeded,
+    Internal,
+    InvalidArgument,
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    error_for,
+)
+from .keys import CurveKeys
 from .records import Node, NodeEvent, Stats
 
 CONTROLLER = -1  # target / parent id of the controller itself
@@ -43,6 +58,14 @@ class Client:
 
     Closing the client resolves every call still in flight with
     :class:`Cancelled` and ends every watch stream.
+
+    ``curve``: this client's key pair and the controller's key, for a
+    controller started with ``--client-keys`` (:class:`CurveKeys`; bad keys
+    raise InvalidArgument at connect). A failed handshake fails the calls in
+    flight and, until a handshake succeeds, every new call at once:
+    :class:`PermissionDenied` when the controller refused this key,
+    :class:`Unauthenticated` when the server's key does not match (or the
+    controller does not use CURVE), or it requires CURVE and ``curve`` is None.
     """
 
     def __init__(
@@ -54,8 +77,10 @@ class Client:
         fallback_timeout: float = 30.0,
         context: zmq.asyncio.Context | None = None,
         hwm: int = 10000,
+        curve: CurveKeys | None = None,
     ):
         self.endpoint = endpoint
+        self.curve = curve
         self.timeout = timeout
         self.grace = grace
         self.fallback_timeout = fallback_timeout
@@ -64,6 +89,9 @@ class Client:
         self._ctx: zmq.asyncio.Context | None = None
         self._sock: zmq.asyncio.Socket | None = None
         self._reader: asyncio.Task | None = None
+        self._monitor: zmq.asyncio.Socket | None = None
+        self._watcher: asyncio.Task | None = None
+        self._refusal: tuple[type, str] | None = None  # why the last handshake failed
         self._loop: asyncio.AbstractEventLoop | None = None
         self._next_id = 1
         self._pending: dict[int, asyncio.Future] = {}
@@ -92,14 +120,25 @@ class Client:
         sock.setsockopt(zmq.HEARTBEAT_IVL, 2000)
         sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, 6000)
         try:
+            if self.curve is not None:
+                self.curve.check()
+                sock.curve_serverkey = self.curve.server_public.encode()
+                sock.curve_publickey = self.curve.public.encode()
+                sock.curve_secretkey = self.curve.secret.encode()
+            # Before the connect, so that the first handshake is seen.
+            monitor = sock.get_monitor_socket(_HANDSHAKE_EVENTS)
             sock.connect(self.endpoint)
-        except zmq.ZMQError as e:
+        except (zmq.ZMQError, InvalidArgument) as e:
             sock.close(linger=0)
             self._close_ctx()
+            if isinstance(e, InvalidArgument):
+                raise
             raise InvalidArgument(f"cannot connect to {self.endpoint!r}: {e}", local=True) from None
         self._sock = sock
+        self._monitor = monitor
         self._opened = True
         self._reader = self._loop.create_task(self._read_loop(), name=f"arbor-client-reader {self.endpoint}")
+        self._watcher = self._loop.create_task(self._watch_handshakes(), name=f"arbor-client-handshakes {self.endpoint}")
         return self
 
     async def close(self) -> None:
@@ -114,15 +153,24 @@ class Client:
         watches, self._watches = self._watches, {}
         for w in watches.values():
             w._end(None)
-        if self._reader is not None:
-            self._reader.cancel()
+        for task in (self._reader, self._watcher):
+            if task is None:
+                continue
+            task.cancel()
             try:
-                await self._reader
+                await task
             except asyncio.CancelledError:
                 if asyncio.current_task().cancelling():
                     raise
             except Exception:
                 pass
+        if self._sock is not None:
+            try:
+                self._sock.disable_monitor()
+            except zmq.ZMQError:
+                pass
+        if self._monitor is not None:
+            self._monitor.close(linger=0)
         if self._sock is not None:
             self._sock.close(linger=0)
         self._close_ctx()
@@ -255,6 +303,9 @@ class Client:
             raise RuntimeError("Client is not connected: use `async with Client(endpoint)` or await connect()")
         if self._closed:
             raise Cancelled("client closed", local=True)
+        if self._refusal is not None:
+            cls, message = self._refusal
+            raise cls(message, local=True)
         budget_ms, wait_s = self._deadlines(timeout)
         if cid is None:
             cid = self._new_id()
@@ -326,6 +377,30 @@ class Client:
                     w._end(Unavailable(f"client socket failed: {e}", local=True))
                 self._watches.clear()
 
+    async def _watch_handshakes(self) -> None:
+        monitor = self._monitor
+        while True:
+            try:
+                event = zmq.utils.monitor.parse_monitor_message(await monitor.recv_multipart())["event"]
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the monitor ended: no more verdicts
+                return
+            if event == zmq.EVENT_HANDSHAKE_SUCCEEDED:
+                self._refusal = None
+            elif event in _HANDSHAKE_FAILURES:
+                self._refusal = _refusal(event, self.curve is not None)
+                # Nothing will answer them: the controller never saw them.
+                cls, message = self._refusal
+                pending, self._pending = self._pending, {}
+                for fut in pending.values():
+                    if not fut.done():
+                        fut.set_exception(cls(message, local=True))
+                for w in list(self._watches.values()):
+                    if w._state == "open":
+                        self._watches.pop(w.id, None)
+                        w._end(cls(message, local=True))
+
     def _dispatch(self, frames: list[bytes]) -> None:
         if len(frames) != 1:
             self.dropped_frames += 1
@@ -359,6 +434,25 @@ class Client:
             self.dropped_frames += 1
         else:
             self.late_replies += 1
+
+
+_HANDSHAKE_FAILURES = (
+    zmq.EVENT_HANDSHAKE_FAILED_AUTH,
+    zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL,
+    zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+)
+_HANDSHAKE_EVENTS = zmq.EVENT_HANDSHAKE_SUCCEEDED | functools.reduce(operator.or_, _HANDSHAKE_FAILURES)
+
+
+def _refusal(event: int, curve: bool) -> tuple[type, str]:
+    """The error a failed handshake stands for (the same as the C++ client's)."""
+    if event == zmq.EVENT_HANDSHAKE_FAILED_AUTH:
+        return PermissionDenied, "authentication failed: the controller refused this client's key"
+    if not curve:
+        return Unauthenticated, "authentication failed: the controller requires a CURVE key pair (Client(curve=...))"
+    # A wrong server key shows as NO_DETAIL, a plaintext controller as PROTOCOL --
+    # mostly: libzmq reports them either way round, so one message.
+    return Unauthenticated, "authentication failed: the server's key does not match (or the controller does not use CURVE)"
 
 
 _END = object()

@@ -117,6 +117,19 @@ class Unavailable(ArborError):
     CODE = StatusCode.UNAVAILABLE
 
 
+class PermissionDenied(ArborError):
+    """The controller refused this client's CURVE key (it is not in its --client-keys)."""
+
+    CODE = StatusCode.PERMISSION_DENIED
+
+
+class Unauthenticated(ArborError):
+    """The CURVE handshake failed: the server's key does not match, the controller
+    does not use CURVE, or it requires CURVE and the client has no keys."""
+
+    CODE = StatusCode.UNAUTHENTICATED
+
+
 _BY_CODE = {
     cls.CODE: cls
     for cls in (
@@ -129,6 +142,8 @@ _BY_CODE = {
         FailedPrecondition,
         Internal,
         Unavailable,
+        PermissionDenied,
+        Unauthenticated,
     )
 }
 
