@@ -21,14 +21,18 @@ import {
   Internal,
   InvalidArgument,
   NotFound,
+  PermissionDenied,
   ResourceExhausted,
   StatusCode,
+  Unauthenticated,
   Unavailable,
   codeName,
   errorFromStatus,
 } from './errors.js';
+import { checkCurveKeys } from './keys.js';
 
 export * from './errors.js';
+export { curveKeysFromFiles, isZ85Key, publicFromSecret, readEndpointFile, readKeyFile } from './keys.js';
 
 const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -235,6 +239,13 @@ export class Watch {
  * - bigints (false): 64-bit results (exec loads) always as bigint; by default a number
  *   when it is a safe integer, else a bigint.
  * - protoPath: arbor.proto to load (default $ARBOR_PROTO, else <repo>/proto/arbor/v1/arbor.proto).
+ * - curve: {publicKey, secretKey, serverKey} (Z85), for a controller started with
+ *   --client-keys (curveKeysFromFiles reads them from keygen's and the endpoint
+ *   file). Bad keys throw InvalidArgument. A failed handshake rejects the calls in
+ *   flight and, until a handshake succeeds, every new call at once: PermissionDenied
+ *   when the controller refused this key, Unauthenticated when the server's key does
+ *   not match (or the controller does not use CURVE), or the controller requires
+ *   CURVE and `curve` is unset (err.local = true).
  */
 export class Client {
   static async connect(endpoint, options = {}) {
@@ -261,7 +272,23 @@ export class Client {
     this._closed = false;
     /** Local counters: frames sent, replies received, replies that matched no call, undecodable frames. */
     this.counters = { sent: 0, received: 0, unmatched: 0, droppedFrames: 0 };
+    this._curve = options.curve ?? null;
+    if (this._curve !== null) checkCurveKeys(this._curve);
+    this._refusal = null; // [Cls, code, message]: why the last handshake failed
     this._sock = new zmq.Dealer({ linger: 0, sendHighWaterMark: 10000, receiveHighWaterMark: 10000 });
+    if (this._curve !== null) {
+      this._sock.curveServerKey = this._curve.serverKey;
+      this._sock.curvePublicKey = this._curve.publicKey;
+      this._sock.curveSecretKey = this._curve.secretKey;
+    }
+    // Observed before the connect, so that the first handshake is seen.
+    const events = this._sock.events;
+    events.on('handshake', () => {
+      this._refusal = null;
+    });
+    for (const type of ['handshake:error:auth', 'handshake:error:protocol', 'handshake:error:other']) {
+      events.on(type, () => this._onHandshakeFailed(type));
+    }
     try {
       this._sock.connect(endpoint);
     } catch (err) {
@@ -412,6 +439,10 @@ export class Client {
     if (this._closed) {
       return Promise.reject(localError(Cancelled, StatusCode.CANCELLED, 'client is closed'));
     }
+    if (this._refusal !== null) {
+      const [Cls, code, message] = this._refusal;
+      return Promise.reject(localError(Cls, code, message));
+    }
     let timeoutMs;
     let bytes;
     const target = options.target ?? CONTROLLER;
@@ -467,6 +498,21 @@ export class Client {
   }
 
   // ---- internals ----
+
+  _onHandshakeFailed(type) {
+    if (this._closed) return;
+    this._refusal = refusal(type, this._curve !== null);
+    const [Cls, code, message] = this._refusal;
+    // Nothing will answer them: the controller never saw them.
+    const calls = [...this._pending.values()];
+    this._pending.clear();
+    for (const call of calls) {
+      clearTimeout(call.timer);
+      call.settled = true;
+      if (call.field === 'watchRequest') this._watches.delete(call.cid);
+      call.reject(new Cls(code, message, { correlationId: call.cid, target: int64(call.target), local: true }));
+    }
+  }
 
   _expire(call, ms) {
     if (call.settled) return;
@@ -585,6 +631,23 @@ export class Client {
     }
     call.resolve(env);
   }
+}
+
+/** The error a failed handshake stands for (the same as the C++ and Python clients'). */
+function refusal(type, curve) {
+  if (type === 'handshake:error:auth') {
+    return [PermissionDenied, StatusCode.PERMISSION_DENIED, "authentication failed: the controller refused this client's key"];
+  }
+  if (!curve) {
+    return [Unauthenticated, StatusCode.UNAUTHENTICATED, 'authentication failed: the controller requires a CURVE key pair (options.curve)'];
+  }
+  // A wrong server key shows as NO_DETAIL, a plaintext controller as PROTOCOL --
+  // mostly: libzmq reports them either way round, so one message.
+  return [
+    Unauthenticated,
+    StatusCode.UNAUTHENTICATED,
+    "authentication failed: the server's key does not match (or the controller does not use CURVE)",
+  ];
 }
 
 function checkTimeout(ms) {

@@ -58,6 +58,13 @@ export class ResourceExhausted extends ArborError {}
 export class FailedPrecondition extends ArborError {}
 export class Internal extends ArborError {}
 export class Unavailable extends ArborError {}
+/** The controller refused this client's CURVE key (not in its --client-keys). */
+export class PermissionDenied extends ArborError {}
+/**
+ * The CURVE handshake failed: the server's key does not match (or the controller
+ * does not use CURVE), or the controller requires CURVE and no keys were given.
+ */
+export class Unauthenticated extends ArborError {}
 
 const CLASSES = new Map([
   [StatusCode.CANCELLED, Cancelled],
@@ -69,6 +76,8 @@ const CLASSES = new Map([
   [StatusCode.FAILED_PRECONDITION, FailedPrecondition],
   [StatusCode.INTERNAL, Internal],
   [StatusCode.UNAVAILABLE, Unavailable],
+  [StatusCode.PERMISSION_DENIED, PermissionDenied],
+  [StatusCode.UNAUTHENTICATED, Unauthenticated],
 ]);
 
 /** The typed error for a non-OK status: a subclass when one exists, else ArborError. */

@@ -134,7 +134,8 @@ export async function startController(t, { transport = 'ipc', args = [], bin = A
   let watcher;
   const written = new Promise((resolve) => {
     const check = () => {
-      if (fs.existsSync(endpointFile)) resolve(fs.readFileSync(endpointFile, 'utf8').trim());
+      // Line 1 is the endpoint (line 2, with --client-keys, the server's key).
+      if (fs.existsSync(endpointFile)) resolve(fs.readFileSync(endpointFile, 'utf8').split('\n')[0].trim());
     };
     watcher = fs.watch(dir, check);
     check();
