@@ -8,17 +8,20 @@ namespace arbor::node {
 GoneJudge::Verdict GoneJudge::OnEvent(transport::LinkEvent event) {
   switch (event) {
     case transport::LinkEvent::kConnected:
-      if (curve_) return Verdict::kNone;  // TCP only: the handshake decides
+      refusals_ = 0;  // a kernel accepts: not refused (a frozen parent's does)
+      if (curve_) return Verdict::kNone;  // TCP only: the handshake decides it is up
       connected_ = established_ = true;
-      refusals_ = 0;
       return Verdict::kNone;
+    case transport::LinkEvent::kHandshakeTimedOut:
+      return Verdict::kNone;  // a frozen parent: silence never counts
     case transport::LinkEvent::kHandshakeSucceeded:
       connected_ = established_ = true;
       refusals_ = 0;
       return Verdict::kNone;
     case transport::LinkEvent::kHandshakeFailed:
-      // A wrong key either way: libzmq retries a wrong server key forever and
-      // a refused client key not at all; neither gets better by waiting.
+      // A wrong key either way (a timed-out handshake is kHandshakeTimedOut):
+      // libzmq retries a wrong server key forever and a refused client key not
+      // at all; neither gets better by waiting.
       return curve_ ? Verdict::kAuthentication : Verdict::kNone;
     case transport::LinkEvent::kDisconnected:
       connected_ = false;

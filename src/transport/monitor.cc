@@ -1,5 +1,6 @@
 #include "transport/monitor.h"
 
+#include <cerrno>
 #include <cstring>
 
 #include "absl/memory/memory.h"
@@ -50,9 +51,15 @@ std::optional<LinkEvent> Monitor::Read() {
     case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
       last_failure_ = HandshakeFailure::kProtocol;
       return LinkEvent::kHandshakeFailed;
-    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+    case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: {
+      uint32_t value = 0;  // the errno, after the event number
+      if (frames_[0].size() >= sizeof(event) + sizeof(value)) {
+        std::memcpy(&value, frames_[0].data() + sizeof(event), sizeof(value));
+      }
+      if (value == EAGAIN) return LinkEvent::kHandshakeTimedOut;
       last_failure_ = HandshakeFailure::kNoDetail;
       return LinkEvent::kHandshakeFailed;
+    }
     default:
       return LinkEvent::kOther;
   }

@@ -20,6 +20,10 @@ enum class LinkEvent {
   kConnectRetried,
   kHandshakeSucceeded,  // only with MonitorScope::kWithHandshakes
   kHandshakeFailed,     // only with MonitorScope::kWithHandshakes; see last_failure()
+  // Only with kWithHandshakes: the peer accepted the connection and never
+  // finished the handshake (ZMQ_HANDSHAKE_IVL ran out: NO_DETAIL with
+  // EAGAIN) -- a frozen peer, not a wrong key.
+  kHandshakeTimedOut,
   kOther,
 };
 
