@@ -8,8 +8,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "harness/client_session.h"
 #include "harness/curve_rig.h"
+#include "harness/files.h"
 #include "status_matchers.h"
 
 namespace arbor::endpoint {
@@ -19,12 +19,8 @@ using ::arbor::testing::IsOk;
 using ::arbor::testing::NewKeys;
 using ::arbor::testing::StatusIs;
 using ::arbor::testing::TempDir;
+using ::arbor::testing::WriteFile;
 using Code = absl::StatusCode;
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
 
 // The error of loading `dir`, which must mention `part`.
 void ExpectRefused(const std::string& dir, const std::string& part) {

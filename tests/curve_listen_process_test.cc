@@ -12,6 +12,7 @@
 #include "client/keys.h"
 #include "gtest/gtest.h"
 #include "harness/client_session.h"
+#include "harness/files.h"
 #include "transport/curve.h"
 #include "transport/key_file.h"
 
@@ -20,17 +21,6 @@ namespace {
 
 using client::EndpointFile;
 using client::ReadEndpointFile;
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
-mode_t ModeOf(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
 
 // Runs `arbor flags...` to its exit: its status and its stderr.
 struct Outcome {

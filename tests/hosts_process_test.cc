@@ -2,41 +2,38 @@
 // `local` namespace, workers started on h1..h3 through their launchers (`ip
 // netns exec`), every cross-host link CURVE over tcp (README "Hosts").
 #include <signal.h>
+#include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "client/client.h"
 #include "common/z85.h"
 #include "gmock/gmock.h"
-#include "harness/curve_rig.h"
 #include "gtest/gtest.h"
-#include "client/client.h"
 #include "harness/arbor_process.h"
 #include "harness/client_session.h"
+#include "harness/curve_rig.h"
+#include "harness/files.h"
 #include "harness/netns.h"
+#include "harness/processes.h"
 #include "harness/subprocess.h"
 #include "status_matchers.h"
 
 namespace arbor::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using ::arbor::testing::EventLog;
 using ::arbor::testing::Get;
+using ::testing::HasSubstr;
 using ::testing::Not;
 
-// The command line of process `pid`, its words joined by spaces.
-std::string CommandLine(pid_t pid) {
-  std::ifstream file(absl::StrCat("/proc/", pid, "/cmdline"));
-  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  std::replace(text.begin(), text.end(), '\0', ' ');
-  return text;
+// Each of `lines`, in order, is the next line `arbor` prints.
+void ExpectLines(ArborProcess& arbor, const std::vector<std::string>& lines) {
+  for (const std::string& line : lines) EXPECT_TRUE(arbor.ExpectLine(line));
 }
 
 class HostsTest : public ::testing::Test {
@@ -56,24 +53,19 @@ class HostsTest : public ::testing::Test {
   std::unique_ptr<ArborProcess> StartController(std::vector<std::string> flags = {},
                                                 const Isolation& isolation = {},
                                                 const std::string& hosts_file = "") {
-    hosts_path_ = absl::StrCat(::testing::TempDir(), "/arbor-hosts-", getpid(), "-",
-                               ++files_);
-    std::ofstream(hosts_path_) << (hosts_file.empty() ? hosts_->HostsFile(isolation) : hosts_file);
-    std::vector<std::string> args = {"netns", "exec", hosts_->controller().netns, ARBOR_BIN,
-                                     "--hosts", hosts_path_};
+    std::string path = absl::StrCat(dir_.path(), "/hosts-", ++files_);
+    WriteFile(path, hosts_file.empty() ? hosts_->HostsFile(isolation) : hosts_file);
+    std::vector<std::string> args = {"netns",   "exec",    hosts_->controller().netns,
+                                     ARBOR_BIN, "--hosts", path};
     args.insert(args.end(), flags.begin(), flags.end());
     return std::make_unique<ArborProcess>(args, ip_);
-  }
-
-  void TearDown() override {
-    if (!hosts_path_.empty()) std::remove(hosts_path_.c_str());
   }
 
   void TreeOverThreeHosts(const Isolation& isolation);
 
   std::unique_ptr<SimulatedHosts> hosts_;  // destroyed last: kills what is left
   std::string ip_;
-  std::string hosts_path_;
+  TempDir dir_;  // hosts files, launcher scripts, client endpoints
   int files_ = 0;
 };
 
@@ -93,15 +85,15 @@ void HostsTest::TreeOverThreeHosts(const Isolation& isolation) {
   // no ipc path at all (ipc paths would reach across these namespaces, which
   // share one file system), and node 4 reaches its parent on h2 by tcp.
   for (pid_t remote : {p1, p2, p3, p6}) {
-    EXPECT_THAT(CommandLine(remote), Not(HasSubstr("ipc://"))) << remote;
-    EXPECT_THAT(CommandLine(remote), HasSubstr("--parent_key=")) << remote;
+    EXPECT_THAT(ReadCmdline(remote), Not(HasSubstr("ipc://"))) << remote;
+    EXPECT_THAT(ReadCmdline(remote), HasSubstr("--parent_key=")) << remote;
   }
-  EXPECT_THAT(CommandLine(p1),
+  EXPECT_THAT(ReadCmdline(p1),
               HasSubstr("--parent_curve_endpoint=tcp://" + hosts_->controller().address + ":"));
-  EXPECT_THAT(CommandLine(p4),
+  EXPECT_THAT(ReadCmdline(p4),
               HasSubstr("--parent_curve_endpoint=tcp://" + hosts_->host(2).address + ":"));
-  EXPECT_THAT(CommandLine(p4), Not(HasSubstr("--parent_endpoint=")));
-  EXPECT_THAT(CommandLine(p5), HasSubstr("--parent_endpoint=ipc://"));
+  EXPECT_THAT(ReadCmdline(p4), Not(HasSubstr("--parent_endpoint=")));
+  EXPECT_THAT(ReadCmdline(p5), HasSubstr("--parent_endpoint=ipc://"));
   arbor->Send("exec 4 k 7");
   EXPECT_TRUE(arbor->ExpectLine("Ok:4"));
   arbor->Send("exec 4 k");
@@ -111,13 +103,12 @@ void HostsTest::TreeOverThreeHosts(const Isolation& isolation) {
   arbor->Send("ping 3");
   EXPECT_TRUE(arbor->ExpectLine("Ok: 1"));
   arbor->Send("tree");
-  for (const std::string& line :
-       {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  2 pid ", p2, " available @h1"),
-        absl::StrCat("    3 pid ", p3, " available @h2"),
-        absl::StrCat("      4 pid ", p4, " available"), absl::StrCat("5 pid ", p5, " available"),
-        absl::StrCat("  6 pid ", p6, " available @h3")}) {
-    EXPECT_TRUE(arbor->ExpectLine(line));
-  }
+  ExpectLines(
+      *arbor,
+      {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  2 pid ", p2, " available @h1"),
+       absl::StrCat("    3 pid ", p3, " available @h2"),
+       absl::StrCat("      4 pid ", p4, " available"), absl::StrCat("5 pid ", p5, " available"),
+       absl::StrCat("  6 pid ", p6, " available @h3")});
   arbor->Send("hosts");
   EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("local ", hosts_->controller().address, " nodes=2")));
   for (int k = 1; k <= 3; ++k) {
@@ -132,12 +123,11 @@ void HostsTest::TreeOverThreeHosts(const Isolation& isolation) {
   arbor->Send("exec 3 j 1");
   EXPECT_TRUE(arbor->ExpectLine("Ok:3"));
   arbor->Send("tree");
-  for (const std::string& line :
-       {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  3 pid ", p3, " available @h2"),
-        absl::StrCat("    4 pid ", p4, " available"), absl::StrCat("5 pid ", p5, " available"),
-        absl::StrCat("  6 pid ", p6, " available @h3")}) {
-    EXPECT_TRUE(arbor->ExpectLine(line));
-  }
+  ExpectLines(
+      *arbor,
+      {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  3 pid ", p3, " available @h2"),
+       absl::StrCat("    4 pid ", p4, " available"), absl::StrCat("5 pid ", p5, " available"),
+       absl::StrCat("  6 pid ", p6, " available @h3")});
   EXPECT_TRUE(arbor->FinishCleanly());
   for (int k = 1; k <= 3; ++k) EXPECT_THAT(hosts_->Pids(hosts_->host(k)), ::testing::IsEmpty());
 }
@@ -155,31 +145,33 @@ TEST_F(HostsTest, BudgetsHoldWithClocksOffsetBetweenHosts) {
 // that is not its) or its own (a key the parent never accepted). Either way
 // the handshake fails, the worker exits at once and the create says why.
 TEST_F(HostsTest, AWorkerWithAWrongKeyIsASpawnFailure) {
-  std::string dir = absl::StrCat(::testing::TempDir(), "/arbor-tamper-", getpid());
-  std::filesystem::create_directories(dir);
+  const std::string& dir = dir_.path();
   std::string wrong_server = dir + "/wrong-server-key";
-  std::ofstream(wrong_server) << "#!/bin/bash\n"
-                              << "out=()\n"
-                              << "for a in \"$@\"; do\n"
-                              << "  case \"$a\" in --parent_key=*) out+=(\"--parent_key="
-                              << Z85ToHex(NewKeys().public_z85) << "\");; *) out+=(\"$a\");; esac\n"
-                              << "done\n"
-                              << "exec \"${out[@]}\"\n";
+  WriteFile(wrong_server, absl::StrCat("#!/bin/bash\n"
+                                       "out=()\n"
+                                       "for a in \"$@\"; do\n"
+                                       "  case \"$a\" in --parent_key=*) out+=(\"--parent_key=",
+                                       Z85ToHex(NewKeys().public_z85),
+                                       "\");; *) out+=(\"$a\");; esac\n"
+                                       "done\n"
+                                       "exec \"${out[@]}\"\n"));
   std::string wrong_own = dir + "/wrong-own-key";
   // Its stdin: another secret, then the controller's lifeline as it was.
-  std::ofstream(wrong_own) << "#!/bin/bash\n"
-                           << "read -r secret\n"
-                           << "exec \"$@\" < <(echo '" << NewKeys().secret_z85 << "'; exec cat)\n";
+  WriteFile(wrong_own, absl::StrCat("#!/bin/bash\n"
+                                    "read -r secret\n"
+                                    "exec \"$@\" < <(echo '",
+                                    NewKeys().secret_z85, "'; exec cat)\n"));
   for (const std::string& script : {wrong_server, wrong_own}) {
     std::filesystem::permissions(script, std::filesystem::perms::owner_all);
   }
-  std::string file = absl::StrCat(
-      "local ", hosts_->controller().address, "\n",
-      "h1 ", hosts_->host(1).address, " ", JoinArgv(hosts_->Launcher(hosts_->host(1))), " ",
-      wrong_server, "\n",
-      "h2 ", hosts_->host(2).address, " ", JoinArgv(hosts_->Launcher(hosts_->host(2))), " ",
-      wrong_own, "\n",
-      "h3 ", hosts_->host(3).address, " ", JoinArgv(hosts_->Launcher(hosts_->host(3))), "\n");
+  // h1 and h2 run their workers through those; h3 is honest.
+  auto line = [this](int k, const std::string& wrapper) {
+    return absl::StrCat("h", k, " ", hosts_->host(k).address, " ",
+                        JoinArgv(hosts_->Launcher(hosts_->host(k))), wrapper, "\n");
+  };
+  std::string file =
+      absl::StrCat("local ", hosts_->controller().address, "\n", line(1, " " + wrong_server),
+                   line(2, " " + wrong_own), line(3, ""));
   std::unique_ptr<ArborProcess> arbor = StartController({"--sync"}, {}, file);
   ASSERT_TRUE(arbor->started());
   absl::Time start = absl::Now();
@@ -198,16 +190,13 @@ TEST_F(HostsTest, AWorkerWithAWrongKeyIsASpawnFailure) {
   arbor->Send("tree");
   EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("3 pid ", p3, " available @h3")));
   EXPECT_TRUE(arbor->FinishCleanly());
-  std::filesystem::remove_all(dir);
 }
 
 // kill -9 of a node on h2 between h1 and h3: its child on h3 re-attaches to
 // its grandparent on h1 over CURVE (with that ancestor's key, from Lineage),
 // keeping its data and its own child.
 TEST_F(HostsTest, AnOrphanReattachesToAnAncestorOnAnotherHost) {
-  std::string dir = absl::StrCat(::testing::TempDir(), "/arbor-orphan-", getpid());
-  std::filesystem::create_directories(dir);
-  std::string endpoint = "ipc://" + dir + "/c";  // ipc reaches across the namespaces
+  std::string endpoint = "ipc://" + dir_.path() + "/c";  // ipc reaches across the namespaces
   std::unique_ptr<ArborProcess> arbor = StartController({"--sync", "--listen", endpoint});
   ASSERT_TRUE(arbor->started());
   pid_t p1, p2, p3, p4;
@@ -235,15 +224,12 @@ TEST_F(HostsTest, AnOrphanReattachesToAnAncestorOnAnotherHost) {
   arbor->Send("exec 4 k");
   EXPECT_TRUE(arbor->ExpectLine("Ok:4: 40"));
   arbor->Send("tree");
-  for (const std::string& line :
-       {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  2 pid ", p2, " dead @h2"),
-        absl::StrCat("  3 pid ", p3, " available @h3"),
-        absl::StrCat("    4 pid ", p4, " available @h3")}) {
-    EXPECT_TRUE(arbor->ExpectLine(line));
-  }
+  ExpectLines(*arbor, {absl::StrCat("1 pid ", p1, " available @h1"),
+                       absl::StrCat("  2 pid ", p2, " dead @h2"),
+                       absl::StrCat("  3 pid ", p3, " available @h3"),
+                       absl::StrCat("    4 pid ", p4, " available @h3")});
   client->reset();
   EXPECT_TRUE(arbor->FinishCleanly());
-  std::filesystem::remove_all(dir);
 }
 
 // kill -9 of the controller: no worker outlives it on any host. With private

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "harness/client_session.h"
+#include "harness/files.h"
 #include "status_matchers.h"
 #include "transport/curve.h"
 
@@ -16,22 +16,13 @@ namespace arbor::transport {
 namespace {
 
 using ::arbor::testing::IsOk;
+using ::arbor::testing::ModeOf;
 using ::arbor::testing::StatusIs;
 using ::arbor::testing::TempDir;
+using ::arbor::testing::WriteFile;
 using Code = absl::StatusCode;
 
 constexpr char kKey[] = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
-mode_t ModeOf(const std::string& path) {
-  struct stat st {};
-  EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
 
 TEST(KeyFileTest, ParseKeyText) {
   ASSERT_TRUE(IsZ85Key(kKey));

@@ -13,8 +13,9 @@ namespace {
 using ::arbor::testing::IsOk;
 using ::arbor::testing::StatusIs;
 
-const std::vector<Ancestor> kChain = {
-    {4, "ipc:///tmp/a/4.100"}, {2, "tcp://127.0.0.1:5000"}, {kControllerId, "ipc:///tmp/a/controller"}};
+const std::vector<Ancestor> kChain = {{4, "ipc:///tmp/a/4.100"},
+                                      {2, "tcp://127.0.0.1:5000"},
+                                      {kControllerId, "ipc:///tmp/a/controller"}};
 
 TEST(LineageTest, FormatsAndParsesBack) {
   std::string text = FormatAncestors(kChain);
@@ -28,7 +29,7 @@ TEST(LineageTest, FormatsAndParsesBack) {
 
 TEST(LineageTest, RejectsMalformedLists) {
   for (const char* bad : {"4", "4@", "@x", "x@ipc://a,-1@b", "4@ipc://a",  // no controller
-                          "-1@a,4@b",                                     // controller not last
+                          "-1@a,4@b",                                      // controller not last
                           "-1@a,-1@b", "4@a,,-1@b", "-2@a,-1@b", "2147483648@a,-1@b"}) {
     EXPECT_THAT(ParseAncestors(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
@@ -46,15 +47,17 @@ TEST(LineageTest, CurveAncestorsCarryTheirKeyInHex) {
                                  {2, "ipc:///tmp/a/2.9", "tcp://10.200.0.1:4001", key},
                                  {kControllerId, "ipc:///tmp/a/controller", "", ""}};
   std::string text = FormatAncestors(chain);
-  EXPECT_EQ(text, absl::StrCat("4:", Z85ToHex(key), ":tcp://10.200.1.2:4000@,2:", Z85ToHex(key),
-                               ":tcp://10.200.0.1:4001@ipc:///tmp/a/2.9,-1@ipc:///tmp/a/controller"));
+  EXPECT_EQ(text,
+            absl::StrCat("4:", Z85ToHex(key), ":tcp://10.200.1.2:4000@,2:", Z85ToHex(key),
+                         ":tcp://10.200.0.1:4001@ipc:///tmp/a/2.9,-1@ipc:///tmp/a/controller"));
   // Shell-safe: a remote shell (ssh) passes it on unchanged.
   EXPECT_EQ(text.find_first_of(" '\"$&;|<>()*?#!`\\"), std::string::npos);
   absl::StatusOr<std::vector<Ancestor>> parsed = ParseAncestors(text);
   ASSERT_THAT(parsed, IsOk());
   EXPECT_EQ(*parsed, chain);
-  for (std::string bad : {std::string("4:00:tcp://a:1@,-1@c"), absl::StrCat("4:", Z85ToHex(key), "@x,-1@c"),
-                          absl::StrCat("4:", Z85ToHex(key), ":@x,-1@c"), std::string("4:@,-1@c")}) {
+  for (std::string bad :
+       {std::string("4:00:tcp://a:1@,-1@c"), absl::StrCat("4:", Z85ToHex(key), "@x,-1@c"),
+        absl::StrCat("4:", Z85ToHex(key), ":@x,-1@c"), std::string("4:@,-1@c")}) {
     EXPECT_THAT(ParseAncestors(bad), StatusIs(absl::StatusCode::kInvalidArgument)) << bad;
   }
 }

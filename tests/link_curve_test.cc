@@ -56,7 +56,9 @@ class UserIdCheckTest : public ::testing::TestWithParam<transport::Transport> {
           [this](NodeId from, v1::Envelope& envelope, std::string_view) {
             taken_.push_back({from, envelope.target()});
           },
-          [this](NodeId from, const absl::Status& why) { dropped_.push_back({from, why.code()}); },
+          [this](NodeId from, const absl::Status& why) {
+            dropped_.push_back({from, why.code()});
+          },
           [] { return false; });
     });
   }
@@ -69,8 +71,7 @@ class UserIdCheckTest : public ::testing::TestWithParam<transport::Transport> {
   transport::Socket Send(NodeId claims, NodeId key_of) { return Send(claims, issued_[key_of]); }
   // The same with any keys.
   transport::Socket Send(NodeId claims, const transport::CurveKeyPair& keys) {
-    transport::Socket client =
-        rig_.Client(std::to_string(claims), keys, server_keys_.public_z85);
+    transport::Socket client = rig_.Client(std::to_string(claims), keys, server_keys_.public_z85);
     EXPECT_THAT(client.Connect(endpoint_), IsOk());
     v1::Envelope beat;
     beat.set_target(claims);
@@ -139,8 +140,7 @@ TEST_P(UserIdCheckTest, AnOlderIncarnationsKeyIsRefusedOnceReplaced) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Transports, UserIdCheckTest,
-                         ::testing::Values(transport::Transport::kTcp,
-                                           transport::Transport::kIpc));
+                         ::testing::Values(transport::Transport::kTcp, transport::Transport::kIpc));
 
 }  // namespace
 }  // namespace arbor::link

@@ -46,9 +46,7 @@ TEST(GoneJudgeTest, FrozenParentStillAcceptsConnections) {
   EXPECT_EQ(GoneAt({kUp, kDown, kRetry, kUp, kDown, kRetry, kUp, kDown, kRetry, kUp}), -1);
 }
 
-TEST(GoneJudgeTest, ParentThatNeverListened) {
-  EXPECT_EQ(GoneAt({kRetry, kRetry, kRetry}), 2);
-}
+TEST(GoneJudgeTest, ParentThatNeverListened) { EXPECT_EQ(GoneAt({kRetry, kRetry, kRetry}), 2); }
 
 TEST(GoneJudgeTest, ConnectedResetsTheCount) {
   EXPECT_EQ(GoneAt({kDown, kRetry, kRetry, kUp, kDown, kRetry, kRetry}), -1);

@@ -94,8 +94,7 @@ TEST(WorkerArgsTest, CurveNeedsItsPartsTogether) {
     return out;
   };
   // The secret comes on stdin: no lifeline, no CURVE.
-  EXPECT_THAT(ParseWorkerArgs(without("--lifeline")),
-              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseWorkerArgs(without("--lifeline")), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseWorkerArgs(without("--parent_key")),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(ParseWorkerArgs(without("--parent_curve_endpoint")),

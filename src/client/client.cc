@@ -25,11 +25,9 @@ std::future<Result> AsFuture(Start start) {
 
 // A callback for the reply envelope that converts it with `convert` for `done`.
 template <typename Result>
-wire::PendingCalls::Callback Converting(
-    Result (*convert)(const Reply&), absl::AnyInvocable<void(Result)> done) {
-  return [convert, done = std::move(done)](wire::Outcome reply) mutable {
-    done(convert(reply));
-  };
+wire::PendingCalls::Callback Converting(Result (*convert)(const Reply&),
+                                        absl::AnyInvocable<void(Result)> done) {
+  return [convert, done = std::move(done)](wire::Outcome reply) mutable { done(convert(reply)); };
 }
 
 v1::Envelope Request(NodeId target) {
@@ -68,8 +66,7 @@ void Client::Close() { channel_->Close(); }
 ClientCounters Client::counters() const { return channel_->counters(); }
 
 void Client::Start(v1::Envelope&& request, Kind kind, const CallOptions& options,
-                   wire::PendingCalls::Callback on_reply,
-                   EventCallback on_event) {
+                   wire::PendingCalls::Callback on_reply, EventCallback on_event) {
   absl::Time now = MonoNow();
   absl::Duration timeout =
       options.timeout > absl::ZeroDuration() ? options.timeout : options_.default_timeout;

@@ -28,8 +28,8 @@
 #include "absl/status/statusor.h"
 #include "client/options.h"
 #include "client/types.h"
-#include "wire/calls.h"
 #include "common/ids.h"
+#include "wire/calls.h"
 
 namespace arbor::v1 {
 class Envelope;
@@ -133,8 +133,7 @@ class Client {
   // Stamps the call's budget and local deadline, and hands it to the channel;
   // `on_reply` gets the reply envelope or the local failure.
   void Start(v1::Envelope&& request, Kind kind, const CallOptions& options,
-             wire::PendingCalls::Callback on_reply,
-             EventCallback on_event = nullptr);
+             wire::PendingCalls::Callback on_reply, EventCallback on_event = nullptr);
 
   ClientOptions options_;
   std::unique_ptr<Channel> channel_;

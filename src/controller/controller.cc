@@ -36,10 +36,7 @@ Controller::~Controller() {
 absl::StatusOr<transport::ZapHandler*> Controller::Zap() {
   if (zap_ == nullptr) {
     // Refuses every key until a CURVE server serves its domain.
-    ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Bind(context_, loop_,
-                                                       [](const transport::ZapRequest&) {
-                                                         return std::optional<std::string>();
-                                                       }));
+    ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Bind(context_, loop_));
   }
   return zap_.get();
 }

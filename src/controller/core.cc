@@ -88,18 +88,17 @@ absl::Status Core::Setup() {
   }
   // Bounded by envelopes, batched or not: the other sockets and the timers get
   // their turn.
-  ASSIGN_OR_RETURN(
-      children_,
-      link::ChildLinks::Bind(
-          context_, loop_, zap_, links,
-          [this](NodeId from, v1::Envelope& envelope, std::string_view) {
-            OnEnvelope(from, envelope);
-          },
-          [this](NodeId from, const absl::Status& why) {
-            ++stats_.dropped_frames;
-            log_.Debug("dropped a frame from node %d: %s", from, why.ToString());
-          },
-          [] { return false; }, [this] { after_event_(); }));
+  ASSIGN_OR_RETURN(children_, link::ChildLinks::Bind(
+                                  context_, loop_, zap_, links,
+                                  [this](NodeId from, v1::Envelope& envelope, std::string_view) {
+                                    OnEnvelope(from, envelope);
+                                  },
+                                  [this](NodeId from, const absl::Status& why) {
+                                    ++stats_.dropped_frames;
+                                    log_.Debug("dropped a frame from node %d: %s", from,
+                                               why.ToString());
+                                  },
+                                  [] { return false; }, [this] { after_event_(); }));
   endpoint_ = children_->plain_endpoint();
   curve_endpoint_ = children_->curve_endpoint();
   if (options_.adopt_orphans &&
@@ -174,8 +173,12 @@ void Core::OnReply(v1::Envelope& envelope) {
 void Core::OnHello(NodeId from, const v1::Envelope& envelope) {
   const v1::Hello& hello = envelope.hello();
   NodeId id = hello.id();
-  tree::HelloClaim claim{from, id, hello.parent(), static_cast<pid_t>(hello.pid()),
-                         hello.attempt(), hello.public_key()};
+  tree::HelloClaim claim{from,
+                         id,
+                         hello.parent(),
+                         static_cast<pid_t>(hello.pid()),
+                         hello.attempt(),
+                         hello.public_key()};
   if (claim.parent == kControllerId && from != id) {  // a root speaks only for itself
     ++stats_.dropped_frames;
     return;

@@ -148,25 +148,23 @@ void Core::SpawnWorker(NodeId id, absl::Time deadline, const std::string& secret
     return;
   }
   pid_t spawned = *pid;
-  CallId hello =
-      pending_.Add(std::min(deadline, loop_.ReadClock() + options_.hello_timeout), id,
-                   [this, id, spawned, done = std::move(done)](wire::Outcome hello) mutable {
-                     if (hello.ok() && !hello->has_hello())
-                       hello = absl::InternalError("unexpected reply");
-                     if (hello.ok()) {
-                       topology_.FinishCreate(id, hello->hello().endpoint(),
-                                              hello->hello().curve_endpoint());
-                       Notify(id, api::EventKind::kCreated, spawned);
-                       done(api::CreateResult{id, spawned});
-                       return;
-                     }
-                     workers_->Kill(spawned);  // no Hello in time, or its parent is gone
-                     topology_.AbortCreate(id);
-                     if (absl::IsDeadlineExceeded(hello.status())) {
-                       log_.Warn("node %d (pid %d) did not say Hello in time: killed", id, spawned);
-                     }
-                     done(hello.status());
-                   });
+  CallId hello = pending_.Add(
+      std::min(deadline, loop_.ReadClock() + options_.hello_timeout), id,
+      [this, id, spawned, done = std::move(done)](wire::Outcome hello) mutable {
+        if (hello.ok() && !hello->has_hello()) hello = absl::InternalError("unexpected reply");
+        if (hello.ok()) {
+          topology_.FinishCreate(id, hello->hello().endpoint(), hello->hello().curve_endpoint());
+          Notify(id, api::EventKind::kCreated, spawned);
+          done(api::CreateResult{id, spawned});
+          return;
+        }
+        workers_->Kill(spawned);  // no Hello in time, or its parent is gone
+        topology_.AbortCreate(id);
+        if (absl::IsDeadlineExceeded(hello.status())) {
+          log_.Warn("node %d (pid %d) did not say Hello in time: killed", id, spawned);
+        }
+        done(hello.status());
+      });
   topology_.Spawned(id, spawned, hello);
 }
 

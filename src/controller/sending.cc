@@ -39,8 +39,10 @@ absl::Status Core::SendDown(NodeId target, CallId call, v1::Envelope& envelope,
   for (size_t i = 1; i < route.size(); ++i) envelope.add_route(route[i]);
   wire::StampDeadline(envelope, deadline, loop_.ReadClock());
   // A monotonic clock means nothing on another host: its budget alone travels.
-  const tree::Node* root = topology_.Find(route[0]);
-  if (root != nullptr && root->host != hosts::kLocal) envelope.set_sent_mono_us(0);
+  if (multi_host_) {
+    const tree::Node* root = topology_.Find(route[0]);
+    if (root != nullptr && root->host != hosts::kLocal) envelope.set_sent_mono_us(0);
+  }
   ++stats_.sent;
   // Batched with the other calls to this root this turn: a failed send fails
   // each of them (OnRootSendFailed).

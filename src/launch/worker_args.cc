@@ -32,6 +32,13 @@ absl::Status Bad(absl::string_view name, absl::string_view value, absl::string_v
       absl::StrCat("bad value '", value, "' for --", name, " (", what, ")"));
 }
 
+// A flag whose value is taken as it is.
+template <std::string WorkerArgs::*kField>
+absl::Status SetText(absl::string_view, absl::string_view value, WorkerArgs& args) {
+  args.*kField = std::string(value);
+  return absl::OkStatus();
+}
+
 // One flag: its name, its help line, and how its value lands in WorkerArgs.
 struct Flag {
   absl::string_view name;
@@ -57,15 +64,9 @@ constexpr Flag kFlags[] = {
        return absl::OkStatus();
      }},
     {"parent_endpoint", "the parent's plain ROUTER endpoint (ipc or loopback tcp)",
-     [](absl::string_view, absl::string_view value, WorkerArgs& args) {
-       args.parent_endpoint = std::string(value);
-       return absl::OkStatus();
-     }},
+     SetText<&WorkerArgs::parent_endpoint>},
     {"parent_curve_endpoint", "the parent's CURVE ROUTER endpoint (with --parent_key)",
-     [](absl::string_view, absl::string_view value, WorkerArgs& args) {
-       args.parent_curve_endpoint = std::string(value);
-       return absl::OkStatus();
-     }},
+     SetText<&WorkerArgs::parent_curve_endpoint>},
     {"parent_key", "the parent's public CURVE key, in hex (64 digits)",
      [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
        std::optional<std::string> key = HexToZ85(std::string_view(value.data(), value.size()));
@@ -82,10 +83,7 @@ constexpr Flag kFlags[] = {
        return absl::OkStatus();
      }},
     {"curve_address", "bind a CURVE ROUTER at tcp://ADDRESS:* for children on other hosts",
-     [](absl::string_view, absl::string_view value, WorkerArgs& args) {
-       args.curve_address = std::string(value);
-       return absl::OkStatus();
-     }},
+     SetText<&WorkerArgs::curve_address>},
     {"heartbeat_ms", "heartbeat period until the parent says otherwise; 0 = off; default 0",
      [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
        absl::StatusOr<int64_t> n = ParseInt(name, value);
@@ -116,11 +114,7 @@ constexpr Flag kFlags[] = {
        args.transport = *t;
        return absl::OkStatus();
      }},
-    {"ipc_dir", "directory for this worker's ipc endpoint",
-     [](absl::string_view, absl::string_view value, WorkerArgs& args) {
-       args.ipc_dir = std::string(value);
-       return absl::OkStatus();
-     }},
+    {"ipc_dir", "directory for this worker's ipc endpoint", SetText<&WorkerArgs::ipc_dir>},
     {"verbose", "log more on stderr; default false",
      [](absl::string_view name, absl::string_view value, WorkerArgs& args) {
        if (!absl::SimpleAtob(value, &args.verbose)) return Bad(name, value, "true or false");
@@ -170,9 +164,11 @@ std::vector<std::string> ToArgv(const WorkerArgs& args) {
   if (!args.parent_curve_endpoint.empty()) {
     argv.push_back(absl::StrCat("--parent_curve_endpoint=", args.parent_curve_endpoint));
   }
-  if (!args.parent_key.empty()) argv.push_back(absl::StrCat("--parent_key=", Z85ToHex(args.parent_key)));
+  if (!args.parent_key.empty())
+    argv.push_back(absl::StrCat("--parent_key=", Z85ToHex(args.parent_key)));
   if (args.host != "local") argv.push_back(absl::StrCat("--host=", args.host));
-  if (!args.curve_address.empty()) argv.push_back(absl::StrCat("--curve_address=", args.curve_address));
+  if (!args.curve_address.empty())
+    argv.push_back(absl::StrCat("--curve_address=", args.curve_address));
   if (!args.ancestors.empty()) {
     argv.push_back(absl::StrCat("--ancestors=", wire::FormatAncestors(args.ancestors)));
   }
@@ -230,12 +226,15 @@ absl::StatusOr<std::string> ReadSecretLine(int fd) {
     char c = 0;
     ssize_t n = ::read(fd, &c, 1);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return absl::UnavailableError(absl::StrCat("reading the key: ", std::strerror(errno)));
-    if (n == 0) return absl::UnavailableError("stdin closed before the key: the controller is gone");
+    if (n < 0)
+      return absl::UnavailableError(absl::StrCat("reading the key: ", std::strerror(errno)));
+    if (n == 0)
+      return absl::UnavailableError("stdin closed before the key: the controller is gone");
     if (c == '\n') break;
     line.push_back(c);
   }
-  if (!transport::IsZ85Key(line)) return absl::InvalidArgumentError("the key on stdin is not a Z85 key");
+  if (!transport::IsZ85Key(line))
+    return absl::InvalidArgumentError("the key on stdin is not a Z85 key");
   return line;
 }
 

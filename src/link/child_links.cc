@@ -7,13 +7,15 @@
 
 namespace arbor::link {
 
-absl::StatusOr<std::unique_ptr<ChildLinks>> ChildLinks::Bind(
-    transport::Context& context, transport::EventLoop& loop, transport::ZapHandler* zap,
-    const ChildLinksOptions& options, EnvelopeFn on_envelope, DropFn on_drop, StopFn stop,
-    AfterFn after) {
-  auto links = absl::WrapUnique(new ChildLinks(loop, options, std::move(on_envelope),
-                                               std::move(on_drop), std::move(stop),
-                                               std::move(after)));
+absl::StatusOr<std::unique_ptr<ChildLinks>> ChildLinks::Bind(transport::Context& context,
+                                                             transport::EventLoop& loop,
+                                                             transport::ZapHandler* zap,
+                                                             const ChildLinksOptions& options,
+                                                             EnvelopeFn on_envelope, DropFn on_drop,
+                                                             StopFn stop, AfterFn after) {
+  auto links =
+      absl::WrapUnique(new ChildLinks(loop, options, std::move(on_envelope), std::move(on_drop),
+                                      std::move(stop), std::move(after)));
   ChildLinks* self = links.get();
   if (!options.plain_bind.empty()) {
     ASSIGN_OR_RETURN(transport::Socket socket, transport::Socket::Router(context, options.sockets));
@@ -67,7 +69,7 @@ void ChildLinks::Read(transport::Socket& socket, Receiver& receiver, bool curve)
 absl::Status ChildLinks::Send(NodeId child, std::string_view frame) {
   std::optional<transport::Socket>& socket =
       curve_.has_value() && (!plain_.has_value() || curve_children_.contains(child)) ? curve_
-                                                                                       : plain_;
+                                                                                     : plain_;
   if (!socket.has_value()) return absl::UnavailableError("no link to children");
   return SendRouted(*socket, child, frame);
 }

@@ -27,9 +27,9 @@ namespace arbor::link {
 
 struct ChildLinksOptions {
   transport::SocketOptions sockets;
-  std::string plain_bind;  // e.g. ipc://DIR/ID.PID; empty: no plain ROUTER
-  std::string curve_bind;  // tcp://ADDRESS:*; empty: no CURVE ROUTER
-  std::string secret_z85;  // the process's own key, with curve_bind
+  std::string plain_bind;   // e.g. ipc://DIR/ID.PID; empty: no plain ROUTER
+  std::string curve_bind;   // tcp://ADDRESS:*; empty: no CURVE ROUTER
+  std::string secret_z85;   // the process's own key, with curve_bind
   int receive_batch = 256;  // envelopes read from one socket per turn
 };
 
@@ -44,10 +44,12 @@ class ChildLinks {
   // Binds what `options` asks for and reads both sockets on `loop`. With a
   // CURVE ROUTER, `zap` (the context's handler, bound first) serves the tree's
   // domain from this ring. `context`, `loop` and `zap` must outlive it.
-  static absl::StatusOr<std::unique_ptr<ChildLinks>> Bind(
-      transport::Context& context, transport::EventLoop& loop, transport::ZapHandler* zap,
-      const ChildLinksOptions& options, EnvelopeFn on_envelope, DropFn on_drop, StopFn stop,
-      AfterFn after);
+  static absl::StatusOr<std::unique_ptr<ChildLinks>> Bind(transport::Context& context,
+                                                          transport::EventLoop& loop,
+                                                          transport::ZapHandler* zap,
+                                                          const ChildLinksOptions& options,
+                                                          EnvelopeFn on_envelope, DropFn on_drop,
+                                                          StopFn stop, AfterFn after);
   ~ChildLinks();
   ChildLinks(const ChildLinks&) = delete;
   ChildLinks& operator=(const ChildLinks&) = delete;

@@ -8,7 +8,7 @@ namespace arbor::node {
 GoneJudge::Verdict GoneJudge::OnEvent(transport::LinkEvent event) {
   switch (event) {
     case transport::LinkEvent::kConnected:
-      refusals_ = 0;  // a kernel accepts: not refused (a frozen parent's does)
+      refusals_ = 0;                      // a kernel accepts: not refused (a frozen parent's does)
       if (curve_) return Verdict::kNone;  // TCP only: the handshake decides it is up
       connected_ = established_ = true;
       return Verdict::kNone;
@@ -67,7 +67,8 @@ absl::Status ParentLink::Connect(NodeId parent, const wire::Dial& dial, int old_
   bool curve = !dial.server_key.empty();
   if (curve) {
     if (!keys_) return absl::FailedPreconditionError("a CURVE parent, and no key of our own");
-    RETURN_IF_ERROR(dealer.EnableCurveClient(keys_->public_z85, keys_->secret_z85, dial.server_key));
+    RETURN_IF_ERROR(
+        dealer.EnableCurveClient(keys_->public_z85, keys_->secret_z85, dial.server_key));
   }
   Close(old_linger_ms);
   dealer_.emplace(std::move(dealer));

@@ -65,10 +65,7 @@ absl::Status Worker::Setup() {
   }
   if (!args.curve_address.empty()) {
     // Before any CURVE socket: until it is bound, handshakes are refused.
-    ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Bind(
-                               context_, loop_, [](const transport::ZapRequest&) {
-                                 return std::optional<std::string>();
-                               }));
+    ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Bind(context_, loop_));
     links.curve_bind = absl::StrCat("tcp://", args.curve_address, ":*");
     links.secret_z85 = options_.secret_z85;
   }
@@ -207,7 +204,7 @@ void Worker::Forward(v1::Envelope& request, absl::Time deadline) {
   if (request.has_create_request()) AllowKey(request.create_request());
   wire::StampDeadline(request, deadline, loop_.ReadClock());
   // A monotonic clock means nothing on another host: its budget alone travels.
-  if (elsewhere_.contains(next)) request.set_sent_mono_us(0);
+  if (!elsewhere_.empty() && elsewhere_.contains(next)) request.set_sent_mono_us(0);
   wire::EncodeTo(request, send_buffer_);
   // Batched with the other requests for `next` this turn; a failed send
   // answers each of them (OnDownSendFailed).

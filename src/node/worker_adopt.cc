@@ -16,8 +16,7 @@ void Worker::OnParentGone(ParentLink::Gone why) {
     // The first parent we were given does not take our key, or is not who the
     // controller said: a wrong key is not a dead parent, and no ancestor would
     // do better. The controller reads the status.
-    log_.Warn("authentication with node %d failed (CURVE handshake): exiting",
-              parent_->parent());
+    log_.Warn("authentication with node %d failed (CURVE handshake): exiting", parent_->parent());
     Exit(launch::kExitAuthenticationFailed, 0);
     return;
   }

@@ -9,8 +9,8 @@
 namespace arbor::transport {
 
 absl::StatusOr<std::unique_ptr<Monitor>> Monitor::Attach(Context& context, Socket& watched,
-                                                          const std::string& name,
-                                                          MonitorScope scope) {
+                                                         const std::string& name,
+                                                         MonitorScope scope) {
   std::string endpoint = absl::StrCat("inproc://monitor-", name);
   int events = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECT_RETRIED;
   if (scope == MonitorScope::kWithHandshakes) {

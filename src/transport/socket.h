@@ -83,7 +83,6 @@ class Socket {
   // How long queued outbound messages may delay close (ZMQ_LINGER).
   void SetLinger(int ms);
 
-
  private:
   friend class EventLoop;
   friend class Monitor;

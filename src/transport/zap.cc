@@ -24,11 +24,16 @@ enum Field { kVersion, kRequestId, kDomain, kAddress, kIdentity, kMechanism, kCr
 
 absl::StatusOr<std::unique_ptr<ZapHandler>> ZapHandler::Bind(Context& context, EventLoop& loop,
                                                              ZapPolicy policy) {
+  ASSIGN_OR_RETURN(std::unique_ptr<ZapHandler> handler, Bind(context, loop));
+  handler->Serve(kZapDomain, std::move(policy));
+  return handler;
+}
+
+absl::StatusOr<std::unique_ptr<ZapHandler>> ZapHandler::Bind(Context& context, EventLoop& loop) {
   ASSIGN_OR_RETURN(Socket socket, Socket::Router(context, SocketOptions()));
   socket.SetLinger(0);
   RETURN_IF_ERROR(socket.Bind(kZapEndpoint).status());
   auto handler = absl::WrapUnique(new ZapHandler(loop, std::move(socket)));
-  handler->Serve(kZapDomain, std::move(policy));
   ZapHandler* self = handler.get();
   loop.AddSocket(handler->socket_, [self] { self->ServeReady(); });
   return handler;
@@ -63,8 +68,8 @@ ZapHandler::Verdict ZapHandler::Decide(absl::Span<const std::string> request) {
   char key[kZ85KeyLength + 1];
   zmq_z85_encode(key, reinterpret_cast<const uint8_t*>(request[kCredentials].data()),
                  kCurveKeyBytes);
-  std::optional<std::string> user_id =
-      served->second(ZapRequest{request[kDomain], request[kAddress], std::string(key, kZ85KeyLength)});
+  std::optional<std::string> user_id = served->second(
+      ZapRequest{request[kDomain], request[kAddress], std::string(key, kZ85KeyLength)});
   // An empty user id would leave the connection's messages without a User-Id.
   if (!user_id.has_value() || user_id->empty()) return {Outcome::kRejected, "key not allowed", ""};
   return {Outcome::kAccepted, "OK", std::move(*user_id)};

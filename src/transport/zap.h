@@ -53,6 +53,9 @@ class ZapHandler {
   // right after is ALREADY_EXISTS too, and meanwhile every handshake fails.
   static absl::StatusOr<std::unique_ptr<ZapHandler>> Bind(Context& context, EventLoop& loop,
                                                           ZapPolicy policy);
+  // The same, serving no domain yet: every key is refused until a CURVE
+  // server Serves its own.
+  static absl::StatusOr<std::unique_ptr<ZapHandler>> Bind(Context& context, EventLoop& loop);
   ~ZapHandler();
   ZapHandler(const ZapHandler&) = delete;
 

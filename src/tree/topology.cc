@@ -155,8 +155,8 @@ void Topology::AbortCreate(NodeId id) {
 
 absl::Status Topology::CheckHello(const HelloClaim& claim) const {
   const Node* node = Find(claim.id);
-  if (node == nullptr || (node->public_key.empty() ? node->pid != claim.pid
-                                                   : node->public_key != claim.public_key)) {
+  if (node == nullptr ||
+      (node->public_key.empty() ? node->pid != claim.pid : node->public_key != claim.public_key)) {
     return absl::NotFoundError("not the node's current process");
   }
   if (node->state == Lifecycle::kDead) return absl::NotFoundError("the node is dead");

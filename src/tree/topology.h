@@ -117,8 +117,7 @@ class Topology {
   // Its process runs as `pid`; `hello_call` waits for its Hello.
   void Spawned(NodeId id, pid_t pid, CallId hello_call);
   // The worker said Hello: alive, link up; its availability is set silently.
-  void FinishCreate(NodeId id, const std::string& endpoint,
-                    const std::string& curve_endpoint = "");
+  void FinishCreate(NodeId id, const std::string& endpoint, const std::string& curve_endpoint = "");
   // Creation failed: a new node is erased, a re-created one is dead again.
   void AbortCreate(NodeId id);
 

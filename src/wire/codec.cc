@@ -104,9 +104,9 @@ absl::Status ValidateBody(const v1::Envelope& e) {
       return ValidateRemoveReply(e.remove_reply());
     case v1::Envelope::kReparent:
       if (!IsNodeOrController(e.reparent().parent_id())) return Invalid("parent id out of range");
-      return Check(
-          IsReach(e.reparent().endpoint(), e.reparent().curve_endpoint(), e.reparent().public_key()),
-          "bad endpoint");
+      return Check(IsReach(e.reparent().endpoint(), e.reparent().curve_endpoint(),
+                           e.reparent().public_key()),
+                   "bad endpoint");
     case v1::Envelope::kLinkState:
       return Check(IsWorkerId(e.link_state().id()) && IsNodeOrController(e.link_state().reporter()),
                    "id out of range");

@@ -35,7 +35,9 @@ absl::StatusOr<std::vector<Ancestor>> ParseAncestors(std::string_view text) {
   std::vector<Ancestor> chain;
   if (text.empty()) return chain;
   for (absl::string_view item : absl::StrSplit(Sv(text), ',')) {
-    auto bad = [item] { return absl::InvalidArgumentError(absl::StrCat("bad ancestor '", item, "'")); };
+    auto bad = [item] {
+      return absl::InvalidArgumentError(absl::StrCat("bad ancestor '", item, "'"));
+    };
     size_t at = item.find('@');
     if (at == absl::string_view::npos) return bad();
     // The head: ID, or ID:KEY:CURVE_ENDPOINT (the endpoint has ':' of its own).

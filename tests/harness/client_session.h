@@ -25,6 +25,7 @@
 #include "client/client.h"
 #include "gtest/gtest.h"
 #include "harness/arbor_process.h"
+#include "harness/files.h"
 #include "status_matchers.h"
 
 namespace arbor::testing {
@@ -50,24 +51,6 @@ template <typename T>
 inline bool Ready(const std::future<T>& future) {
   return future.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
 }
-
-// A private directory, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    char name[] = "/tmp/arbor-client-XXXXXX";
-    if (mkdtemp(name) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = name;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Node events as a watch delivers them (on the client's I/O thread).
 class EventLog {

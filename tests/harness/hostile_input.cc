@@ -127,13 +127,6 @@ std::string Mutate(Rng& rng, std::string bytes) {
   }
 }
 
-std::string ReadCmdline(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/cmdline"), std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string IpcDirOf(pid_t worker) {
   std::string cmdline = ReadCmdline(worker);
   std::istringstream args(cmdline);

@@ -4,9 +4,9 @@
 // envelopes at the controller's client endpoint (hostile_client_process_test.cc),
 // at its children's ROUTER and at a worker's children's ROUTER
 // (hostile_tree_process_test.cc). No crash, the counters rise, and the service
-// goes on with correct values (every decoded envelope is validated, dropped and counted, never a crash; a
-// client gets an error reply where it can be addressed: docs/CLIENT_PROTOCOL.md
-// for the codes a client gets back).
+// goes on with correct values (every decoded envelope is validated, dropped and counted, never a
+// crash; a client gets an error reply where it can be addressed: docs/CLIENT_PROTOCOL.md for the
+// codes a client gets back).
 //
 // Every random choice comes from one PRNG with a fixed seed, printed at the
 // start; ARBOR_HOSTILE_SEED=<n> replays another. Nothing sleeps: replies are
@@ -81,8 +81,6 @@ std::vector<std::string> Specimens();
 std::string Mutate(Rng& rng, std::string bytes);
 
 // ---- the service under attack ----
-
-std::string ReadCmdline(pid_t pid);
 
 // The controller's private ipc directory, from a worker's `--ipc_dir=` argument
 // (fine for a test: the directory is mode 0700 and ours).

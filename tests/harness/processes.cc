@@ -1,10 +1,7 @@
 // Process facts for the tests: /proc parsing, pidfds, reaping.
 #include "harness/processes.h"
 
-#include <ctime>
 #include <dirent.h>
-#include <iterator>
-
 #include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -13,8 +10,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -63,6 +62,11 @@ bool WaitReadable(int fd, absl::Time deadline) {
     if (n < 0) return false;
     if (absl::Now() >= deadline) return false;
   }
+}
+
+std::string ReadCmdline(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/cmdline"), std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 std::string ProcessState(pid_t pid) {

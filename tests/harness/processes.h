@@ -24,6 +24,10 @@ int PidfdSendSignal(int pidfd, int signal);
 // passes; true when readable. poll() only, never a sleep.
 bool WaitReadable(int fd, absl::Time deadline);
 
+// /proc/<pid>/cmdline: the arguments, each ended by a NUL ("" when there is
+// no such process).
+std::string ReadCmdline(pid_t pid);
+
 // The `State:` value of /proc/<pid>/status ("" when there is no such process).
 std::string ProcessState(pid_t pid);
 

@@ -1,0 +1,54 @@
+// Files for tests: a private directory removed with its contents (even when
+// the test fails), and the small writes and stats the tests make in it.
+#ifndef ARBOR_TESTS_HARNESS_FILES_H_
+#define ARBOR_TESTS_HARNESS_FILES_H_
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <system_error>
+
+#include "gtest/gtest.h"
+
+namespace arbor::testing {
+
+// A private directory, removed with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    char name[] = "/tmp/arbor-test-dir-XXXXXX";
+    if (mkdtemp(name) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+    path_ = name;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Writes `text` to `path`, replacing what was there.
+inline void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  EXPECT_TRUE(out.good()) << "cannot write " << path;
+}
+
+// The permission bits of `path`.
+inline mode_t ModeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+}  // namespace arbor::testing
+
+#endif  // ARBOR_TESTS_HARNESS_FILES_H_
