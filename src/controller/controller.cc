@@ -80,10 +80,6 @@ absl::Status Controller::StartClientEndpoint() {
   ASSIGN_OR_RETURN(clients_,
                    endpoint::ClientEndpoint::Start(
                        client_options, context_, loop_, *core_, log_, [this] { Drive(); }, zap));
-  log_.Warn("clients connect to %s", clients_->endpoint());
-  if (!clients_->server_public_key().empty()) {
-    log_.Warn("clients authenticate with CURVE; server key %s", clients_->server_public_key());
-  }
   if (!options_.endpoint_file.empty()) {
     // Line 1 as it has always been; line 2 only with CURVE.
     std::string line = clients_->endpoint() + "\n";
@@ -99,6 +95,12 @@ absl::Status Controller::StartClientEndpoint() {
       return absl::FailedPreconditionError(
           absl::StrCat("cannot write --endpoint-file ", options_.endpoint_file));
     }
+  }
+  // Announced once the endpoint file is in place: a reader that waits for
+  // this line finds the file complete.
+  log_.Warn("clients connect to %s", clients_->endpoint());
+  if (!clients_->server_public_key().empty()) {
+    log_.Warn("clients authenticate with CURVE; server key %s", clients_->server_public_key());
   }
   return absl::OkStatus();
 }
