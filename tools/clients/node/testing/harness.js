@@ -129,8 +129,8 @@ export async function startController(t, { transport = 'ipc', args = [], bin = A
   const endpointFile = path.join(dir, 'endpoint');
   const listen = transport === 'tcp' ? 'tcp://127.0.0.1:*' : `ipc://${dir}/c`;
   const argv = ['--listen', listen, '--endpoint-file', endpointFile, '--no-stdin', ...args];
-  // The controller prints "clients connect to ..." and then writes the file (by a
-  // rename): the file is the last step of its setup, so it is the readiness signal.
+  // The controller writes the file (by a rename) once its endpoint is bound, and
+  // then prints "clients connect to ...": either is a readiness signal.
   let watcher;
   const written = new Promise((resolve) => {
     const check = () => {
