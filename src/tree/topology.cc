@@ -173,6 +173,12 @@ absl::Status Topology::CheckHello(const HelloClaim& claim) const {
   if (parent->state == Lifecycle::kDead) return absl::NotFoundError("the parent is dead");
   // Never under its own subtree (a forged or garbled Hello).
   if (IsOnRoute(claim.id, claim.parent)) return absl::InvalidArgumentError("under itself");
+  // A node only ever moves up (to a removed parent's parent, or adopted by an
+  // ancestor): a Hello naming anyone else as its parent is forged (by a worker
+  // holding some key of the tree, which can claim any public key).
+  if (!IsOnRoute(claim.parent, claim.id)) {
+    return absl::InvalidArgumentError("under a node that is not one of its ancestors");
+  }
   // It came up through its parent's root: not through a stale link.
   if (Route(claim.parent).front() != claim.from) {
     return absl::InvalidArgumentError("through another root than its parent's");
