@@ -156,11 +156,12 @@ TEST_F(HostsTest, AWorkerWithAWrongKeyIsASpawnFailure) {
                                        "done\n"
                                        "exec \"${out[@]}\"\n"));
   std::string wrong_own = dir + "/wrong-own-key";
-  // Its stdin: another secret, then the controller's lifeline as it was.
+  // Its stdin: another secret (its token kept), then the controller's lifeline
+  // as it was.
   WriteFile(wrong_own, absl::StrCat("#!/bin/bash\n"
-                                    "read -r secret\n"
+                                    "read -r secret token\n"
                                     "exec \"$@\" < <(echo '",
-                                    NewKeys().secret_z85, "'; exec cat)\n"));
+                                    NewKeys().secret_z85, " '\"$token\"; exec cat)\n"));
   for (const std::string& script : {wrong_server, wrong_own}) {
     std::filesystem::permissions(script, std::filesystem::perms::owner_all);
   }

@@ -6,15 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/curve_rig.h"
 #include "status_matchers.h"
+#include "transport/curve.h"
 
 namespace arbor::launch {
 namespace {
 
 using ::arbor::testing::IsOk;
 using ::arbor::testing::StatusIs;
+using ::testing::Not;
 
 WorkerArgs Minimal() {
   WorkerArgs args;
@@ -106,18 +109,31 @@ TEST(WorkerArgsTest, CurveNeedsItsPartsTogether) {
   }
 }
 
-TEST(WorkerArgsTest, TheSecretIsTheFirstLineOnStdin) {
-  std::string secret = testing::NewKeys().secret_z85;
+TEST(WorkerArgsTest, TheSecretsAreTheFirstLineOnStdin) {
+  WorkerSecrets secrets{testing::NewKeys().secret_z85, *transport::NewRoutingToken()};
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
-  std::string text = SecretLine(secret) + "after";
-  ASSERT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
-  EXPECT_EQ(ReadSecretLine(fds[0]).value_or(""), secret);
+  auto write_text = [&](const std::string& text) {
+    ASSERT_EQ(::write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  };
+  write_text(SecretLine(secrets) + "after");
+  absl::StatusOr<WorkerSecrets> read = ReadSecretLine(fds[0]);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(*read, secrets);
   char rest[16] = {};
   EXPECT_EQ(::read(fds[0], rest, sizeof(rest)), 5) << "nothing after the line is consumed";
-  std::string garbage = "not a key\n";
-  ASSERT_EQ(::write(fds[1], garbage.data(), garbage.size()), static_cast<ssize_t>(garbage.size()));
-  EXPECT_THAT(ReadSecretLine(fds[0]), StatusIs(absl::StatusCode::kInvalidArgument));
+  for (const std::string& garbage :
+       {std::string("not a key\n"), secrets.secret_z85 + "\n",  // no token
+        secrets.secret_z85 + "  " + secrets.token + "\n", secrets.secret_z85 + " " + "xyz\n",
+        secrets.secret_z85 + "-" + secrets.token + "\n",
+        secrets.secret_z85 + " " + secrets.token + "0\n"}) {
+    write_text(garbage);
+    EXPECT_THAT(ReadSecretLine(fds[0]), StatusIs(absl::StatusCode::kInvalidArgument)) << garbage;
+    // What is left of a line too long, if any, is the next "line".
+    if (garbage.size() > 74) {
+      EXPECT_THAT(ReadSecretLine(fds[0]), Not(IsOk()));
+    }
+  }
   ::close(fds[1]);
   EXPECT_THAT(ReadSecretLine(fds[0]), StatusIs(absl::StatusCode::kUnavailable));
   ::close(fds[0]);

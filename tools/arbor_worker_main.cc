@@ -30,14 +30,14 @@ int main(int argc, char** argv) {
   options.args = *std::move(parsed);
   if (options.args.curve()) {
     // The first line on the lifeline, before anything else reads stdin.
-    absl::StatusOr<std::string> secret = arbor::launch::ReadSecretLine(0);
+    absl::StatusOr<arbor::launch::WorkerSecrets> secret = arbor::launch::ReadSecretLine(0);
     if (!secret.ok()) {
       std::fprintf(stderr, "[node %lld] cannot start: %s\n",
                    static_cast<long long>(options.args.id),
                    std::string(secret.status().message()).c_str());
       return 1;
     }
-    options.secret_z85 = *std::move(secret);
+    options.secrets = *std::move(secret);
   }
   auto worker = arbor::node::Worker::Start(options);
   if (!worker.ok()) {

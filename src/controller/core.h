@@ -110,10 +110,13 @@ class Core : public api::Operations {
 
   // ---- operations' helpers (operations.cc) ----
   absl::Duration TimeoutOr(absl::Duration timeout) const;
-  // `secret_z85`: the key pair issued for it (BeginCreate took the public
-  // half), with more than one host.
-  void SpawnWorker(NodeId id, absl::Time deadline, const std::string& secret_z85,
+  // `secrets`: what was issued for it besides its public key (BeginCreate took
+  // that), with more than one host.
+  void SpawnWorker(NodeId id, absl::Time deadline, const launch::WorkerSecrets& secrets,
                    api::Done<api::CreateResult> done);
+  // The create of `id` failed: its key is refused again and the topology
+  // forgets the incarnation.
+  void AbortCreate(NodeId id);
   // Why a worker (or its launcher) that never said Hello ended.
   std::string SpawnFailure(const tree::Node& node, int wait_status) const;
   // A child of `parent`'s ancestors beyond it, nearest first, ending with the

@@ -43,22 +43,27 @@ void Core::Create(NodeId id, NodeId parent, const std::string& host, absl::Durat
   // One key pair per incarnation: the public half goes to every process that
   // may see it connect (the controller, and each hop of the ask below, its
   // parent last), the secret to the worker alone, on its stdin.
+  // A routing token goes with it, as secret: the ID part of a routing id is
+  // public, the token makes it unclaimable by another key.
   transport::CurveKeyPair keys;
+  launch::WorkerSecrets secrets;
   if (multi_host_) {
     absl::StatusOr<transport::CurveKeyPair> made = transport::GenerateCurveKeyPair();
-    if (!made.ok()) {
-      done(absl::InternalError(made.status().message()));
+    absl::StatusOr<std::string> token = transport::NewRoutingToken();
+    if (!made.ok() || !token.ok()) {
+      done(absl::InternalError((made.ok() ? token.status() : made.status()).message()));
       return;
     }
     keys = *std::move(made);
-    if (absl::Status ok = children_->keys().Allow(id, keys.public_z85); !ok.ok()) {
+    secrets = launch::WorkerSecrets{keys.secret_z85, *std::move(token)};
+    if (absl::Status ok = children_->keys().Allow(id, keys.public_z85, secrets.token); !ok.ok()) {
       done(absl::InternalError(ok.message()));
       return;
     }
   }
   topology_.BeginCreate(id, parent, where->name, keys.public_z85);
   if (parent == kControllerId) {
-    SpawnWorker(id, deadline, keys.secret_z85, std::move(done));
+    SpawnWorker(id, deadline, secrets, std::move(done));
     return;
   }
   // Ask the parent through the tree whether it can take a child: a frozen or
@@ -66,15 +71,16 @@ void Core::Create(NodeId id, NodeId parent, const std::string& host, absl::Durat
   v1::Envelope ask;
   ask.mutable_create_request()->set_child_id(id);
   ask.mutable_create_request()->set_child_public_key(keys.public_z85);
+  ask.mutable_create_request()->set_child_token(secrets.token);
   Call(parent, ask, std::min(TimeoutOr(timeout), options_.request_timeout),
-       [this, id, deadline, secret = std::move(keys.secret_z85),
+       [this, id, deadline, secrets = std::move(secrets),
         done = std::move(done)](wire::Outcome reply) mutable {
          if (!reply.ok() || !reply->has_create_reply()) {
-           topology_.AbortCreate(id);
+           AbortCreate(id);
            done(absl::UnavailableError("parent did not answer"));
            return;
          }
-         SpawnWorker(id, deadline, secret, std::move(done));
+         SpawnWorker(id, deadline, secrets, std::move(done));
        });
 }
 
@@ -100,12 +106,17 @@ void Core::SendLineage(NodeId id) {
   SendToRoot(route[0], lineage).IgnoreError();  // lost: the worker says Hello again
 }
 
-void Core::SpawnWorker(NodeId id, absl::Time deadline, const std::string& secret_z85,
+void Core::AbortCreate(NodeId id) {
+  ForgetLink(id);
+  topology_.AbortCreate(id);
+}
+
+void Core::SpawnWorker(NodeId id, absl::Time deadline, const launch::WorkerSecrets& secrets,
                        api::Done<api::CreateResult> done) {
   const tree::Node* node = topology_.Find(id);
   NodeId parent = node == nullptr ? kControllerId : node->parent;
   if (node == nullptr || (parent != kControllerId && !topology_.Reachable(parent))) {
-    topology_.AbortCreate(id);
+    AbortCreate(id);
     done(absl::UnavailableError("parent is unavailable"));
     return;
   }
@@ -124,7 +135,7 @@ void Core::SpawnWorker(NodeId id, absl::Time deadline, const std::string& secret
     args.host = host->name;
     args.curve_address = host->address;
     launch.lifeline = true;
-    launch.first_words = launch::SecretLine(secret_z85);
+    launch.first_words = launch::SecretLine(secrets);
   }
   if (local) {
     args.parent_endpoint = parent_record.endpoint;
@@ -143,7 +154,7 @@ void Core::SpawnWorker(NodeId id, absl::Time deadline, const std::string& secret
   }
   absl::StatusOr<pid_t> pid = workers_->Spawn(launch::ToArgv(args), launch);
   if (!pid.ok()) {
-    topology_.AbortCreate(id);
+    AbortCreate(id);
     done(absl::InternalError(pid.status().message()));
     return;
   }
@@ -159,7 +170,7 @@ void Core::SpawnWorker(NodeId id, absl::Time deadline, const std::string& secret
           return;
         }
         workers_->Kill(spawned);  // no Hello in time, or its parent is gone
-        topology_.AbortCreate(id);
+        AbortCreate(id);
         if (absl::IsDeadlineExceeded(hello.status())) {
           log_.Warn("node %d (pid %d) did not say Hello in time: killed", id, spawned);
         }

@@ -218,11 +218,14 @@ absl::StatusOr<WorkerArgs> ParseWorkerArgs(const std::vector<std::string>& argv)
   return args;
 }
 
-std::string SecretLine(const std::string& secret_z85) { return secret_z85 + "\n"; }
+std::string SecretLine(const WorkerSecrets& secrets) {
+  return absl::StrCat(secrets.secret_z85, " ", secrets.token, "\n");
+}
 
-absl::StatusOr<std::string> ReadSecretLine(int fd) {
+absl::StatusOr<WorkerSecrets> ReadSecretLine(int fd) {
+  constexpr size_t kLength = transport::kZ85KeyLength + 1 + transport::kRoutingTokenLength;
   std::string line;
-  while (line.size() <= transport::kZ85KeyLength) {
+  while (line.size() <= kLength) {
     char c = 0;
     ssize_t n = ::read(fd, &c, 1);
     if (n < 0 && errno == EINTR) continue;
@@ -233,9 +236,15 @@ absl::StatusOr<std::string> ReadSecretLine(int fd) {
     if (c == '\n') break;
     line.push_back(c);
   }
-  if (!transport::IsZ85Key(line))
-    return absl::InvalidArgumentError("the key on stdin is not a Z85 key");
-  return line;
+  std::string_view text = line;
+  WorkerSecrets secrets{
+      std::string(text.substr(0, transport::kZ85KeyLength)),
+      std::string(text.substr(std::min(text.size(), transport::kZ85KeyLength + 1)))};
+  if (line.size() != kLength || line[transport::kZ85KeyLength] != ' ' ||
+      !transport::IsZ85Key(secrets.secret_z85) || !transport::IsRoutingToken(secrets.token)) {
+    return absl::InvalidArgumentError("the line on stdin is not a Z85 key and a routing token");
+  }
+  return secrets;
 }
 
 std::string WorkerUsage() {

@@ -70,12 +70,20 @@ struct WorkerArgs {
 // create "Spawn failed: authentication ...". sysexits.h's EX_NOPERM.
 inline constexpr int kExitAuthenticationFailed = 77;
 
-// The line the controller writes first on a CURVE worker's lifeline.
-std::string SecretLine(const std::string& secret_z85);
+// What a CURVE worker's incarnation is issued besides its public key.
+struct WorkerSecrets {
+  std::string secret_z85;  // its secret key
+  std::string token;       // its routing token (transport/curve.h)
+  bool operator==(const WorkerSecrets&) const = default;
+};
+
+// The line the controller writes first on a CURVE worker's lifeline:
+// "SECRET TOKEN\n".
+std::string SecretLine(const WorkerSecrets& secrets);
 // Reads that line from `fd` (blocking, byte by byte: nothing after it is
 // consumed). UNAVAILABLE at EOF (the controller is gone), INVALID_ARGUMENT
-// for a line that is not a Z85 key.
-absl::StatusOr<std::string> ReadSecretLine(int fd);
+// for a line that is not a Z85 key and a token.
+absl::StatusOr<WorkerSecrets> ReadSecretLine(int fd);
 
 // The arguments after the program name, each "--name=value" (and "--verbose"),
 // in a fixed order; a flag at its default may be left out. Durations travel in

@@ -1,6 +1,7 @@
 #include "link/child_links.h"
 
 #include "absl/memory/memory.h"
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "link/sender.h"
 #include "transport/curve.h"
@@ -14,8 +15,8 @@ absl::StatusOr<std::unique_ptr<ChildLinks>> ChildLinks::Bind(transport::Context&
                                                              EnvelopeFn on_envelope, DropFn on_drop,
                                                              StopFn stop, AfterFn after) {
   auto links =
-      absl::WrapUnique(new ChildLinks(loop, options, std::move(on_envelope), std::move(on_drop),
-                                      std::move(stop), std::move(after)));
+      absl::WrapUnique(new ChildLinks(loop, zap, options, std::move(on_envelope),
+                                      std::move(on_drop), std::move(stop), std::move(after)));
   ChildLinks* self = links.get();
   if (!options.plain_bind.empty()) {
     ASSIGN_OR_RETURN(transport::Socket socket, transport::Socket::Router(context, options.sockets));
@@ -39,6 +40,8 @@ absl::StatusOr<std::unique_ptr<ChildLinks>> ChildLinks::Bind(transport::Context&
 }
 
 ChildLinks::~ChildLinks() {
+  // Its policy reads keys_, which goes with this (also after a failed Bind).
+  if (!options_.curve_bind.empty() && zap_ != nullptr) zap_->Stop(transport::kZapDomain);
   for (std::optional<transport::Socket>* socket : {&plain_, &curve_}) {
     if (!socket->has_value()) continue;
     loop_.RemoveSocket(**socket);
@@ -50,14 +53,14 @@ void ChildLinks::Read(transport::Socket& socket, Receiver& receiver, bool curve)
   receiver.Drain(
       socket, PeerShape::kRouter, options_.receive_batch,
       [this, curve](NodeId from, v1::Envelope& envelope, std::string_view bytes) {
-        // A child's (re-)connection starts with its Hello: replies go back the
-        // way it came.
-        if (envelope.has_hello()) {
-          if (curve) {
-            curve_children_.insert(from);
-          } else {
-            curve_children_.erase(from);
-          }
+        if (curve) {
+          // A child's (re-)connection starts with its Hello: replies go back
+          // over CURVE from then on.
+          if (envelope.has_hello()) curve_children_.insert(from);
+        } else if (curve_children_.contains(from)) {
+          on_drop_(from, absl::PermissionDeniedError(absl::StrCat(
+                             "node ", from, " links over CURVE, not on the plain socket")));
+          return;
         }
         on_envelope_(from, envelope, bytes);
       },
@@ -67,11 +70,15 @@ void ChildLinks::Read(transport::Socket& socket, Receiver& receiver, bool curve)
 }
 
 absl::Status ChildLinks::Send(NodeId child, std::string_view frame) {
-  std::optional<transport::Socket>& socket =
-      curve_.has_value() && (!plain_.has_value() || curve_children_.contains(child)) ? curve_
-                                                                                     : plain_;
-  if (!socket.has_value()) return absl::UnavailableError("no link to children");
-  return SendRouted(*socket, child, frame);
+  if (curve_.has_value() && (!plain_.has_value() || curve_children_.contains(child))) {
+    const std::string* routing_id = keys_.RoutingIdOf(child);
+    if (routing_id == nullptr) {
+      return absl::UnavailableError(absl::StrCat("no key for node ", child));
+    }
+    return SendRouted(*curve_, *routing_id, frame);
+  }
+  if (!plain_.has_value()) return absl::UnavailableError("no link to children");
+  return SendRouted(*plain_, child, frame);
 }
 
 void ChildLinks::SetLinger(int ms) {

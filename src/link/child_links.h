@@ -2,9 +2,14 @@
 // ROUTER (ipc, or loopback tcp) for children on the controller's host, and —
 // with more than one host — a CURVE ROUTER on the host's address for the
 // others, which accepts only the keys in its ring (the controller issued them,
-// one per worker incarnation) and holds every message's routing id to its key
-// (link/receiver.h). Either may be absent: a worker on another host has no
-// plain one, a single host needs no CURVE one.
+// one per worker incarnation, each with a secret routing token) and holds every
+// message's routing id to its key (link/receiver.h). Either may be absent: a
+// worker on another host has no plain one, a single host needs no CURVE one.
+//
+// A child links over CURVE from its first Hello there until it is forgotten:
+// from then on the plain ROUTER drops whatever claims its id (a local process
+// that can reach the plain socket cannot divert a remote child's replies), and
+// replies go to its routing id with its token.
 #ifndef ARBOR_LINK_CHILD_LINKS_H_
 #define ARBOR_LINK_CHILD_LINKS_H_
 
@@ -43,7 +48,8 @@ class ChildLinks {
 
   // Binds what `options` asks for and reads both sockets on `loop`. With a
   // CURVE ROUTER, `zap` (the context's handler, bound first) serves the tree's
-  // domain from this ring. `context`, `loop` and `zap` must outlive it.
+  // domain from this ring until this is destroyed (then it refuses). `context`,
+  // `loop` and `zap` must outlive it.
   static absl::StatusOr<std::unique_ptr<ChildLinks>> Bind(transport::Context& context,
                                                           transport::EventLoop& loop,
                                                           transport::ZapHandler* zap,
@@ -61,21 +67,24 @@ class ChildLinks {
   // The keys the CURVE ROUTER accepts, as which node.
   KeyRing& keys() { return keys_; }
 
-  // Sends to `child` on the socket its latest Hello came on (the plain one
-  // before any): link::SendRouted's statuses.
+  // Sends to `child` over CURVE once it said Hello there, else on the plain
+  // socket: link::SendRouted's statuses (UNAVAILABLE without a link).
   absl::Status Send(NodeId child, std::string_view frame);
-  // `child` is no longer ours: forgets its socket (not its key: an orphan of
-  // its subtree may still come back through it).
+  // `child` is no longer ours (it left, died, or a new incarnation of its id is
+  // being made): forgets its link (not its key: an orphan of its subtree may
+  // still come back through it).
   void Forget(NodeId child) { curve_children_.erase(child); }
-  // True when `child`'s latest Hello came over CURVE.
+  // True when `child` links over CURVE.
   bool OverCurve(NodeId child) const { return curve_children_.contains(child); }
 
   void SetLinger(int ms);
 
  private:
-  ChildLinks(transport::EventLoop& loop, const ChildLinksOptions& options, EnvelopeFn on_envelope,
-             DropFn on_drop, StopFn stop, AfterFn after)
+  ChildLinks(transport::EventLoop& loop, transport::ZapHandler* zap,
+             const ChildLinksOptions& options, EnvelopeFn on_envelope, DropFn on_drop, StopFn stop,
+             AfterFn after)
       : loop_(loop),
+        zap_(zap),
         options_(options),
         on_envelope_(std::move(on_envelope)),
         on_drop_(std::move(on_drop)),
@@ -84,6 +93,7 @@ class ChildLinks {
   void Read(transport::Socket& socket, Receiver& receiver, bool curve);
 
   transport::EventLoop& loop_;
+  transport::ZapHandler* zap_;  // serves keys_ while curve_ may exist
   ChildLinksOptions options_;
   EnvelopeFn on_envelope_;
   DropFn on_drop_;
@@ -93,7 +103,7 @@ class ChildLinks {
   std::optional<transport::Socket> plain_, curve_;
   std::string plain_endpoint_, curve_endpoint_;
   Receiver plain_receiver_, curve_receiver_;
-  absl::flat_hash_set<NodeId> curve_children_;  // whose latest Hello came over CURVE
+  absl::flat_hash_set<NodeId> curve_children_;  // who said Hello over CURVE
 };
 
 }  // namespace arbor::link

@@ -5,10 +5,13 @@
 
 namespace arbor::link {
 
-absl::Status KeyRing::Allow(NodeId id, std::string_view public_z85) {
+absl::Status KeyRing::Allow(NodeId id, std::string_view public_z85, std::string_view token) {
   if (!IsWorkerId(id)) return absl::InvalidArgumentError(absl::StrCat("not a worker id: ", id));
   if (!transport::IsZ85Key(public_z85)) {
     return absl::InvalidArgumentError(absl::StrCat("not a Z85 key for node ", id));
+  }
+  if (!transport::IsRoutingToken(token)) {
+    return absl::InvalidArgumentError(absl::StrCat("not a routing token for node ", id));
   }
   std::string key(public_z85);
   auto owner = owners_.find(key);
@@ -18,21 +21,26 @@ absl::Status KeyRing::Allow(NodeId id, std::string_view public_z85) {
   }
   Forget(id);
   owners_[key] = id;
-  keys_[id] = std::move(key);
+  entries_[id] = Entry{std::move(key), transport::CurveRoutingId(id, token)};
   return absl::OkStatus();
 }
 
 void KeyRing::Forget(NodeId id) {
-  auto it = keys_.find(id);
-  if (it == keys_.end()) return;
-  owners_.erase(it->second);
-  keys_.erase(it);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;
+  owners_.erase(it->second.key);
+  entries_.erase(it);
 }
 
 std::optional<std::string> KeyRing::UserIdFor(std::string_view public_z85) const {
   auto it = owners_.find(std::string(public_z85));
   if (it == owners_.end()) return std::nullopt;
-  return absl::StrCat(it->second);
+  return entries_.at(it->second).routing_id;
+}
+
+const std::string* KeyRing::RoutingIdOf(NodeId id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : &it->second.routing_id;
 }
 
 transport::ZapPolicy KeyRing::Policy() const {

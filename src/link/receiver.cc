@@ -3,6 +3,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/strings.h"
 #include "wire/batch.h"
 #include "wire/codec.h"
 
@@ -19,15 +20,19 @@ absl::StatusOr<Receiver::Peer> Receiver::CheckPeer(PeerShape shape) const {
     return absl::InvalidArgumentError(
         absl::StrCat("expected 2 frames (routing id, envelope), got ", frames_.size()));
   }
-  // The routing id names the sender: a DEALER sets it to its node id.
+  // The routing id names the sender: a DEALER sets it to its node id, over
+  // CURVE followed by ".TOKEN" (transport/curve.h).
+  std::string_view routing_id = frames_[0];
+  std::string_view digits =
+      require_user_ids_ ? routing_id.substr(0, routing_id.find('.')) : routing_id;
   int64_t id = -1;
-  if (!absl::SimpleAtoi(frames_[0], &id) || !IsWorkerId(id)) {
+  if (!absl::SimpleAtoi(Sv(digits), &id) || !IsWorkerId(id)) {
     return absl::InvalidArgumentError("routing id is not a worker id");
   }
-  // On a CURVE link the key must be the one issued for that id.
-  if (require_user_ids_ && user_id_ != frames_[0]) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("the key of '", user_id_, "' may not speak as node ", id));
+  // On a CURVE link the key must be the one issued for that routing id.
+  if (require_user_ids_ && user_id_ != routing_id) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "the key of node ", user_id_.substr(0, user_id_.find('.')), " may not speak as node ", id));
   }
   return Peer{id, frames_[1]};
 }

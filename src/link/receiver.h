@@ -21,7 +21,7 @@ namespace arbor::link {
 // How a message from the link is framed.
 enum class PeerShape {
   // A ROUTER's: [routing id, envelope]; the routing id is the sender's node id
-  // in ASCII decimal and must be a worker id.
+  // in ASCII decimal (over CURVE followed by ".TOKEN") and must be a worker id.
   kRouter,
   // A DEALER's: [envelope], from the one peer it is connected to (kOnlyPeer).
   kDealer,
@@ -51,10 +51,11 @@ class Receiver {
   Receiver& operator=(const Receiver&) = delete;
 
   // For a CURVE ROUTER whose ZAP policy (transport/zap.h) gives each accepted
-  // key the node id it was issued for as its User-Id: every message's User-Id
-  // must then equal its routing id, else it is dropped (PERMISSION_DENIED) —
-  // another valid key claiming a child's id takes that child's link in libzmq
-  // (ROUTER_HANDOVER runs after ZAP), but nothing it sends is taken. Applies to
+  // key the routing id it was issued for ("ID.TOKEN", link/key_ring.h) as its
+  // User-Id: every message's User-Id must then equal its routing id, else it is
+  // dropped (PERMISSION_DENIED), and the sender is the ID part. Another valid
+  // key cannot name a child's routing id without its token; even with it
+  // (ROUTER_HANDOVER runs after ZAP) nothing it sends is taken. Applies to
   // Drain(Socket&, kRouter, ...).
   void RequireUserIds(bool require) { require_user_ids_ = require; }
 

@@ -12,6 +12,11 @@ absl::Status SendRouted(transport::Socket& router, NodeId peer, std::string_view
   return router.Send({std::string_view(id), frame});
 }
 
+absl::Status SendRouted(transport::Socket& router, std::string_view routing_id,
+                        std::string_view frame) {
+  return router.Send({routing_id, frame});
+}
+
 BatchedSender::Batch& BatchedSender::At(NodeId peer) {
   if (last_ != nullptr && last_peer_ == peer) return *last_;
   last_ = &batches_[peer];  // an insert may move the others: only this one is cached

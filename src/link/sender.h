@@ -30,6 +30,9 @@ struct Tag {
 // transport::Socket::Send: UNAVAILABLE for a peer not connected,
 // RESOURCE_EXHAUSTED for a full queue.
 absl::Status SendRouted(transport::Socket& router, NodeId peer, std::string_view frame);
+// The same to a peer whose routing id is `routing_id` (over CURVE, "ID.TOKEN").
+absl::Status SendRouted(transport::Socket& router, std::string_view routing_id,
+                        std::string_view frame);
 
 class BatchedSender {
  public:

@@ -36,14 +36,14 @@ GoneJudge::Verdict GoneJudge::OnEvent(transport::LinkEvent event) {
 
 ParentLink::ParentLink(transport::Context& context, transport::EventLoop& loop,
                        const transport::SocketOptions& options, NodeId self,
-                       int refusals_to_give_up, std::optional<transport::CurveKeyPair> keys,
+                       int refusals_to_give_up, std::optional<CurveIdentity> curve,
                        std::function<void()> on_readable, std::function<void(Gone)> on_gone)
     : context_(context),
       loop_(loop),
       options_(options),
       self_(self),
       refusals_to_give_up_(refusals_to_give_up),
-      keys_(std::move(keys)),
+      curve_(std::move(curve)),
       on_readable_(std::move(on_readable)),
       on_gone_(std::move(on_gone)) {}
 
@@ -62,13 +62,17 @@ void ParentLink::Close(int linger_ms) {
 }
 
 absl::Status ParentLink::Connect(NodeId parent, const wire::Dial& dial, int old_linger_ms) {
-  ASSIGN_OR_RETURN(transport::Socket dealer,
-                   transport::Socket::Dealer(context_, options_, absl::StrCat(self_)));
   bool curve = !dial.server_key.empty();
+  if (curve && !curve_) {
+    return absl::FailedPreconditionError("a CURVE parent, and no key of our own");
+  }
+  // Over CURVE the routing id carries our token: no other key can claim it.
+  ASSIGN_OR_RETURN(transport::Socket dealer,
+                   transport::Socket::Dealer(context_, options_,
+                                             curve ? curve_->routing_id : absl::StrCat(self_)));
   if (curve) {
-    if (!keys_) return absl::FailedPreconditionError("a CURVE parent, and no key of our own");
-    RETURN_IF_ERROR(
-        dealer.EnableCurveClient(keys_->public_z85, keys_->secret_z85, dial.server_key));
+    RETURN_IF_ERROR(dealer.EnableCurveClient(curve_->keys.public_z85, curve_->keys.secret_z85,
+                                             dial.server_key));
   }
   Close(old_linger_ms);
   dealer_.emplace(std::move(dealer));

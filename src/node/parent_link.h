@@ -49,15 +49,22 @@ class GoneJudge {
   int refusals_ = 0;
 };
 
+// Ours, for a CURVE parent: the key pair issued for this incarnation and the
+// routing id with its token (transport::CurveRoutingId).
+struct CurveIdentity {
+  transport::CurveKeyPair keys;
+  std::string routing_id;
+};
+
 class ParentLink {
  public:
   using Gone = GoneJudge::Verdict;
   // `context` and `loop` must outlive the link. `on_readable` runs while the
   // parent has sent something; `on_gone` once the parent is gone, or its
-  // CURVE handshake failed. `keys`: ours, for a CURVE parent.
+  // CURVE handshake failed. `curve`: ours, for a CURVE parent.
   ParentLink(transport::Context& context, transport::EventLoop& loop,
              const transport::SocketOptions& options, NodeId self, int refusals_to_give_up,
-             std::optional<transport::CurveKeyPair> keys, std::function<void()> on_readable,
+             std::optional<CurveIdentity> curve, std::function<void()> on_readable,
              std::function<void(Gone)> on_gone);
   ~ParentLink();
   ParentLink(const ParentLink&) = delete;
@@ -65,7 +72,7 @@ class ParentLink {
 
   // Connects to `parent` at `endpoint`, replacing any previous connection; what
   // the old one still queues may flush for `old_linger_ms`.
-  // With a server key, over CURVE (the keys given at construction).
+  // With a server key, over CURVE (the identity given at construction).
   absl::Status Connect(NodeId parent, const wire::Dial& dial, int old_linger_ms);
 
   // Non-blocking; a full queue to a frozen parent is RESOURCE_EXHAUSTED.
@@ -87,7 +94,7 @@ class ParentLink {
   transport::SocketOptions options_;
   NodeId self_;
   int refusals_to_give_up_;
-  std::optional<transport::CurveKeyPair> keys_;
+  std::optional<CurveIdentity> curve_;
   std::function<void()> on_readable_;
   std::function<void(Gone)> on_gone_;
 

@@ -51,8 +51,10 @@ Worker::~Worker() = default;
 absl::Status Worker::Setup() {
   const launch::WorkerArgs& args = options_.args;
   if (args.curve()) {
-    ASSIGN_OR_RETURN(std::string public_z85, transport::PublicFromSecret(options_.secret_z85));
-    keys_ = transport::CurveKeyPair{std::move(public_z85), options_.secret_z85};
+    const launch::WorkerSecrets& secrets = options_.secrets;
+    ASSIGN_OR_RETURN(std::string public_z85, transport::PublicFromSecret(secrets.secret_z85));
+    identity_ = CurveIdentity{transport::CurveKeyPair{std::move(public_z85), secrets.secret_z85},
+                              transport::CurveRoutingId(args.id, secrets.token)};
   }
   link::ChildLinksOptions links;
   links.sockets = options_.sockets;
@@ -67,7 +69,7 @@ absl::Status Worker::Setup() {
     // Before any CURVE socket: until it is bound, handshakes are refused.
     ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Bind(context_, loop_));
     links.curve_bind = absl::StrCat("tcp://", args.curve_address, ":*");
-    links.secret_z85 = options_.secret_z85;
+    links.secret_z85 = options_.secrets.secret_z85;
   }
   ASSIGN_OR_RETURN(
       children_,
@@ -81,7 +83,7 @@ absl::Status Worker::Setup() {
   loop_.AddFd(signals_.fd(), [this] { OnSignal(); });
   if (args.lifeline) loop_.AddFd(STDIN_FILENO, [this] { OnLifeline(); });
   parent_.emplace(
-      context_, loop_, options_.sockets, args.id, options_.refusals_to_give_up, keys_,
+      context_, loop_, options_.sockets, args.id, options_.refusals_to_give_up, identity_,
       [this] { OnParentReadable(); }, [this](ParentLink::Gone why) { OnParentGone(why); });
   RETURN_IF_ERROR(parent_->Connect(args.parent, wire::DialFor(parent_record_, OnLocalHost()), 0));
   loop_.AddBeforeWait([this] { FlushBatches(); });
@@ -249,7 +251,8 @@ void Worker::Execute(v1::Envelope& request) {
 
 void Worker::AllowKey(const v1::CreateRequest& create) {
   if (create.child_public_key().empty() || children_->curve_endpoint().empty()) return;
-  absl::Status allowed = children_->keys().Allow(create.child_id(), create.child_public_key());
+  absl::Status allowed =
+      children_->keys().Allow(create.child_id(), create.child_public_key(), create.child_token());
   if (!allowed.ok()) log_.Warn("key of node %d refused: %s", create.child_id(), allowed.ToString());
 }
 
@@ -324,6 +327,12 @@ void Worker::Reparent(const wire::Ancestor& parent) {
 
 void Worker::OnChildEnvelope(NodeId child, v1::Envelope& envelope, std::string_view bytes) {
   absl::Time now = loop_.now();
+  if (envelope.has_hello() && envelope.hello().parent() == options_.args.id &&
+      envelope.hello().id() != child) {
+    // Whoever names us as its parent is our child, and speaks for itself.
+    CountDropped("Hello for another node");
+    return;
+  }
   if (envelope.has_hello() && envelope.hello().id() == child) {
     if (removal_) {  // we are leaving: it finds a parent that stays
       CountDropped("Hello while being removed");

@@ -41,9 +41,9 @@ namespace arbor::node {
 struct WorkerOptions {
   // What the controller said on the command line (launch/worker_args.h).
   launch::WorkerArgs args;
-  // With args.curve(): the secret key that came first on the lifeline; the
-  // public half is derived from it.
-  std::string secret_z85;
+  // With args.curve(): the secret key and routing token that came first on the
+  // lifeline; the public key is derived from the secret.
+  launch::WorkerSecrets secrets;
   transport::SocketOptions sockets;
   // Consecutive refused reconnects after which the parent counts as gone.
   int refusals_to_give_up = 3;
@@ -135,7 +135,7 @@ class Worker {
   process::SignalFd signals_;
   transport::Context context_;
   transport::EventLoop loop_;
-  std::optional<transport::CurveKeyPair> keys_;  // with args.curve()
+  std::optional<CurveIdentity> identity_;  // with args.curve()
   // The context's ZAP handler, with a CURVE ROUTER (before it binds).
   std::unique_ptr<transport::ZapHandler> zap_;
   std::unique_ptr<link::ChildLinks> children_;

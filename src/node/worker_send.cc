@@ -70,7 +70,7 @@ void Worker::SendHello() {
   h->set_endpoint(children_->plain_endpoint());
   h->set_curve_endpoint(children_->curve_endpoint());
   if (!OnLocalHost()) h->set_host(options_.args.host);
-  if (keys_) h->set_public_key(keys_->public_z85);
+  if (identity_) h->set_public_key(identity_->keys.public_z85);
   h->set_parent(parent_->parent());
   h->set_attempt(++hellos_);
   SendUp(hello);

@@ -1,8 +1,14 @@
 #include "transport/curve.h"
 
+#include <sys/random.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
 #include "common/z85.h"
 #include "zmq.h"
 
@@ -37,6 +43,30 @@ absl::StatusOr<std::string> PublicFromSecret(std::string_view secret_z85) {
                                          zmq_strerror(zmq_errno()));
   }
   return std::string(public_key, kZ85KeyLength);
+}
+
+absl::StatusOr<std::string> NewRoutingToken() {
+  char bytes[kRoutingTokenLength / 2];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::InternalError(absl::StrCat("getrandom: ", std::strerror(errno)));
+    got += static_cast<size_t>(n);
+  }
+  return absl::BytesToHexString(absl::string_view(bytes, sizeof bytes));
+}
+
+bool IsRoutingToken(std::string_view text) {
+  if (text.size() != kRoutingTokenLength) return false;
+  for (char c : text) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string CurveRoutingId(int64_t id, std::string_view token) {
+  return absl::StrCat(id, ".", Sv(token));
 }
 
 }  // namespace arbor::transport

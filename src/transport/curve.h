@@ -3,6 +3,7 @@
 #define ARBOR_TRANSPORT_CURVE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,21 @@ bool IsZ85Key(std::string_view text);
 
 // The public key of `secret_z85`. INVALID_ARGUMENT when it is not a Z85 key.
 absl::StatusOr<std::string> PublicFromSecret(std::string_view secret_z85);
+
+// A worker incarnation's routing token: 128 random bits as lowercase hex,
+// issued with its key pair and as secret as its secret key. On a CURVE link the
+// worker's routing id is CurveRoutingId(id, token), so a peer holding some other
+// valid key cannot claim a real child's routing id (libzmq's ROUTER_HANDOVER,
+// which runs after ZAP, would give it the child's link): it would need the
+// token. The ZAP policy names an accepted key by that same routing id.
+inline constexpr size_t kRoutingTokenLength = 32;
+
+// A fresh token from the kernel's random source (getrandom(2)).
+absl::StatusOr<std::string> NewRoutingToken();
+// True when `text` has a token's shape.
+bool IsRoutingToken(std::string_view text);
+// "ID.TOKEN".
+std::string CurveRoutingId(int64_t id, std::string_view token);
 
 }  // namespace arbor::transport
 

@@ -64,6 +64,9 @@ class ZapHandler {
   // tree's (kZapDomain) and the clients' (kClientZapDomain). A request for a
   // domain nobody serves is refused.
   void Serve(const std::string& domain, ZapPolicy policy);
+  // `domain` is served no more: its requests are refused from now on (its
+  // server is closing, and its policy may read state about to go).
+  void Stop(const std::string& domain) { policies_.erase(domain); }
   ZapHandler& operator=(const ZapHandler&) = delete;
 
   // Answers every request waiting; the loop calls it when the socket is readable.
