@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "harness/client_session.h"
 #include "harness/files.h"
+#include "harness/refused.h"
 #include "transport/curve.h"
 #include "transport/key_file.h"
 
@@ -21,33 +22,6 @@ namespace {
 
 using client::EndpointFile;
 using client::ReadEndpointFile;
-
-// Runs `arbor flags...` to its exit: its status and its stderr.
-struct Outcome {
-  std::optional<int> status;
-  std::string stderr_text;
-};
-Outcome RunArbor(std::vector<std::string> flags) {
-  ArborProcess arbor(std::move(flags));
-  arbor.CloseStdin();
-  Outcome outcome;
-  outcome.status = arbor.WaitExit();
-  outcome.stderr_text = arbor.Stderr();
-  EXPECT_TRUE(arbor.NoWorkerLeft());
-  EXPECT_TRUE(arbor.TmpdirEntries().empty()) << "nothing left behind";
-  return outcome;
-}
-
-// `flags` are refused at start: exit `status`, and stderr says `words`.
-void ExpectRefused(std::vector<std::string> flags, int status, const std::string& words) {
-  std::string shown;
-  for (const std::string& f : flags) shown += f + " ";
-  Outcome outcome = RunArbor(std::move(flags));
-  EXPECT_EQ(outcome.status, status) << shown << "\n" << outcome.stderr_text;
-  EXPECT_NE(outcome.stderr_text.find(words), std::string::npos)
-      << shown << "\nstderr: " << outcome.stderr_text;
-  EXPECT_TRUE(outcome.stderr_text.starts_with("arbor: ")) << outcome.stderr_text;
-}
 
 TEST(KeygenProcessTest, WritesAPairOnceAndRefusesBadUsage) {
   TempDir dir;

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -111,9 +112,13 @@ int main(int argc, char** argv) {
     std::ifstream file(path);
     std::stringstream text;
     text << file.rdbuf();
-    if (!file.is_open() || file.bad()) {
+    int error = errno;
+    std::error_code unused;
+    // A directory opens, and reads as empty: not a file of no hosts.
+    bool directory = std::filesystem::is_directory(path, unused);
+    if (!file.is_open() || file.bad() || directory) {
       std::fprintf(stderr, "arbor: cannot read --hosts %s: %s\n", path.c_str(),
-                   std::strerror(errno));
+                   std::strerror(directory ? EISDIR : error));
       return 2;
     }
     absl::StatusOr<arbor::hosts::HostsFile> hosts = arbor::hosts::HostsFile::Parse(text.str());

@@ -81,7 +81,9 @@ absl::Status Core::Setup() {
   multi_host_ = options_.hosts.hosts().size() > 1;
   if (multi_host_) {
     ASSIGN_OR_RETURN(keys_, transport::GenerateCurveKeyPair());
-    links.curve_bind = absl::StrCat("tcp://", options_.hosts.local().address, ":*");
+    ASSIGN_OR_RETURN(std::string address,
+                     transport::BindableAddress(options_.hosts.local().address));
+    links.curve_bind = absl::StrCat("tcp://", address, ":*");
     links.secret_z85 = keys_->secret_z85;
     // Every worker's secret comes on its stdin.
     worker_args_.lifeline = true;

@@ -68,7 +68,8 @@ absl::Status Worker::Setup() {
   if (!args.curve_address.empty()) {
     // Before any CURVE socket: until it is bound, handshakes are refused.
     ASSIGN_OR_RETURN(zap_, transport::ZapHandler::Bind(context_, loop_));
-    links.curve_bind = absl::StrCat("tcp://", args.curve_address, ":*");
+    ASSIGN_OR_RETURN(std::string address, transport::BindableAddress(args.curve_address));
+    links.curve_bind = absl::StrCat("tcp://", address, ":*");
     links.secret_z85 = options_.secrets.secret_z85;
   }
   ASSIGN_OR_RETURN(

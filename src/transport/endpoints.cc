@@ -1,6 +1,8 @@
 #include "transport/endpoints.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netdb.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +58,25 @@ IpcDirectory::~IpcDirectory() {
     closedir(dir);
   }
   ::rmdir(path_.c_str());
+}
+
+absl::StatusOr<std::string> BindableAddress(const std::string& address) {
+  in_addr numeric{};
+  if (::inet_pton(AF_INET, address.c_str(), &numeric) == 1) return address;
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int error = ::getaddrinfo(address.c_str(), nullptr, &hints, &found); error != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot resolve '", address, "': ", ::gai_strerror(error)));
+  }
+  char text[INET_ADDRSTRLEN] = {};
+  const auto* ip = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
+  bool ok = ::inet_ntop(AF_INET, &ip->sin_addr, text, sizeof text) != nullptr;
+  ::freeaddrinfo(found);
+  if (!ok) return absl::UnavailableError(absl::StrCat("cannot resolve '", address, "'"));
+  return std::string(text);
 }
 
 }  // namespace arbor::transport

@@ -24,6 +24,12 @@ inline constexpr size_t kMaxIpcPath = 107;
 // The endpoint a worker binds: ipc://<dir>/<id>.<pid> or tcp://127.0.0.1:*.
 std::string WorkerBindEndpoint(Transport transport, const std::string& dir, NodeId id, pid_t pid);
 
+// A host's address (--hosts: IPv4 or a DNS name) as the IPv4 address libzmq
+// can bind (its tcp bind takes no DNS name): a numeric one as it is, a name
+// through getaddrinfo (the first IPv4 answer). UNAVAILABLE, naming it, when
+// it does not resolve. May block on DNS: call it at start, not in the loop.
+absl::StatusOr<std::string> BindableAddress(const std::string& address);
+
 // A private directory for ipc endpoints, removed with everything in it when the
 // object is destroyed.
 class IpcDirectory {
