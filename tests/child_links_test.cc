@@ -155,6 +155,24 @@ TEST_F(ChildLinksTest, AnotherValidKeyGetsNothingOfAChild) {
   EXPECT_EQ(heard_.size(), 1u);
 }
 
+TEST_F(ChildLinksTest, AFailedHandshakeCountsAsADrop) {
+  // No CURVE at all, and a key nobody issued, both claiming node 5.
+  transport::Socket keyless = rig_.Client(RoutingId(5), std::nullopt, "");
+  ASSERT_THAT(keyless.Connect(links_->curve_endpoint()), IsOk());
+  Peer(RoutingId(5), testing::NewKeys());
+  SendHello(keyless, 5);
+  SendHello(*peers_[0], 5);
+  ASSERT_TRUE(rig_.RunUntil([this] { return dropped_.size() >= 2; }));
+  for (absl::StatusCode code : dropped_) EXPECT_EQ(code, absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(heard_, IsEmpty());
+  // The real one is heard after them.
+  transport::Socket& five = Peer(RoutingId(5), keys_[5]);
+  SendHello(five, 5);
+  ASSERT_TRUE(rig_.RunUntil([this] { return !heard_.empty(); }));
+  EXPECT_EQ(heard_[0].from, 5);
+  EXPECT_THAT(InboxOf(0), IsEmpty());
+}
+
 TEST_F(ChildLinksTest, AChildWithoutAKeyHereCannotBeSentTo) {
   EXPECT_THAT(links_->Send(7, Beat()), StatusIs(absl::StatusCode::kUnavailable));  // plain: absent
   transport::Socket& five = Peer(RoutingId(5), keys_[5]);

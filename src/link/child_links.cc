@@ -33,6 +33,12 @@ absl::StatusOr<std::unique_ptr<ChildLinks>> ChildLinks::Bind(transport::Context&
     RETURN_IF_ERROR(links->curve_->EnableCurveServer(options.secret_z85));
     ASSIGN_OR_RETURN(links->curve_endpoint_, links->curve_->Bind(options.curve_bind));
     links->curve_receiver_.RequireUserIds(true);
+    // A peer without CURVE, or with a key nobody issued, never gets a frame
+    // through: its failed handshake is what there is to count.
+    ASSIGN_OR_RETURN(links->monitor_,
+                     transport::Monitor::Attach(context, *links->curve_, "child-links",
+                                                transport::MonitorScope::kWithHandshakes));
+    loop.AddSocket(links->monitor_->events(), [self] { self->OnMonitorEvent(); });
     loop.AddSocket(*links->curve_,
                    [self] { self->Read(*self->curve_, self->curve_receiver_, true); });
   }
@@ -42,6 +48,10 @@ absl::StatusOr<std::unique_ptr<ChildLinks>> ChildLinks::Bind(transport::Context&
 ChildLinks::~ChildLinks() {
   // Its policy reads keys_, which goes with this (also after a failed Bind).
   if (!options_.curve_bind.empty() && zap_ != nullptr) zap_->Stop(transport::kZapDomain);
+  if (monitor_ != nullptr) {
+    loop_.RemoveSocket(monitor_->events());
+    monitor_.reset();  // stops monitoring before the socket closes
+  }
   for (std::optional<transport::Socket>* socket : {&plain_, &curve_}) {
     if (!socket->has_value()) continue;
     loop_.RemoveSocket(**socket);
@@ -67,6 +77,16 @@ void ChildLinks::Read(transport::Socket& socket, Receiver& receiver, bool curve)
       [this](NodeId from, const absl::Status& why) { on_drop_(from, why); },
       [this] { return stop_(); });
   after_();
+}
+
+void ChildLinks::OnMonitorEvent() {
+  while (std::optional<transport::LinkEvent> event = monitor_->Read()) {
+    if (*event != transport::LinkEvent::kHandshakeFailed) continue;
+    bool auth = monitor_->last_failure() == transport::HandshakeFailure::kAuth;
+    on_drop_(kOnlyPeer, absl::PermissionDeniedError(
+                            auth ? "refused a CURVE handshake: a key not issued for this link"
+                                 : "refused a CURVE handshake: a peer without the right CURVE"));
+  }
 }
 
 absl::Status ChildLinks::Send(NodeId child, std::string_view frame) {

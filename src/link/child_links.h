@@ -9,7 +9,8 @@
 // A child links over CURVE from its first Hello there until it is forgotten:
 // from then on the plain ROUTER drops whatever claims its id (a local process
 // that can reach the plain socket cannot divert a remote child's replies), and
-// replies go to its routing id with its token.
+// replies go to its routing id with its token. A failed CURVE handshake (no
+// CURVE, a key not issued) is reported as a drop, like a refused frame.
 #ifndef ARBOR_LINK_CHILD_LINKS_H_
 #define ARBOR_LINK_CHILD_LINKS_H_
 
@@ -25,6 +26,7 @@
 #include "link/key_ring.h"
 #include "link/receiver.h"
 #include "transport/event_loop.h"
+#include "transport/monitor.h"
 #include "transport/socket.h"
 #include "transport/zap.h"
 
@@ -91,6 +93,8 @@ class ChildLinks {
         stop_(std::move(stop)),
         after_(std::move(after)) {}
   void Read(transport::Socket& socket, Receiver& receiver, bool curve);
+  // Each failed handshake on the CURVE ROUTER is counted as a drop.
+  void OnMonitorEvent();
 
   transport::EventLoop& loop_;
   transport::ZapHandler* zap_;  // serves keys_ while curve_ may exist
@@ -101,6 +105,7 @@ class ChildLinks {
   AfterFn after_;
   KeyRing keys_;
   std::optional<transport::Socket> plain_, curve_;
+  std::unique_ptr<transport::Monitor> monitor_;  // of curve_
   std::string plain_endpoint_, curve_endpoint_;
   Receiver plain_receiver_, curve_receiver_;
   absl::flat_hash_set<NodeId> curve_children_;  // who said Hello over CURVE
