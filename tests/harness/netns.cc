@@ -23,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "gtest/gtest.h"
 #include "harness/subprocess.h"
 #include "harness/processes.h"
@@ -338,6 +339,25 @@ absl::Status SimulatedHosts::KillAllIn(const std::vector<std::string>& netns, ab
   }
 }
 
+absl::Status SimulatedHosts::RunIn(const SimulatedHost& host, absl::FunctionRef<void()> fn) const {
+  std::string error;
+  std::thread runner([&] {
+    int ns = open(NetnsPath(host.netns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns < 0) {
+      error = ErrnoText(NetnsPath(host.netns));
+      return;
+    }
+    if (setns(ns, CLONE_NEWNET) != 0) {
+      error = ErrnoText("setns");
+    } else {
+      fn();
+    }
+    close(ns);
+  });
+  runner.join();
+  return error.empty() ? absl::OkStatus() : absl::InternalError(error);
+}
+
 absl::Status SimulatedHosts::Connect(const SimulatedHost& from, const std::string& address,
                                      int port, absl::Duration timeout) const {
   sockaddr_in to{};
@@ -349,21 +369,10 @@ absl::Status SimulatedHosts::Connect(const SimulatedHost& from, const std::strin
   // A socket belongs to the network namespace of the thread that made it.
   int fd = -1;
   std::string error;
-  std::thread maker([&] {
-    int ns = open(NetnsPath(from.netns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (ns < 0) {
-      error = ErrnoText(NetnsPath(from.netns));
-      return;
-    }
-    if (setns(ns, CLONE_NEWNET) != 0) {
-      error = ErrnoText("setns");
-    } else {
-      fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0) error = ErrnoText("socket");
-    }
-    close(ns);
-  });
-  maker.join();
+  RETURN_IF_ERROR(RunIn(from, [&] {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) error = ErrnoText("socket");
+  }));
   if (fd < 0) return absl::InternalError(error);
 
   absl::Status result = absl::OkStatus();

@@ -50,6 +50,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -127,6 +128,12 @@ class SimulatedHosts {
   // (new ones forked meanwhile included); DEADLINE_EXCEEDED if some remain at
   // `deadline`. Killed children of the test binary are reaped.
   absl::Status KillAll(const SimulatedHost& host, absl::Time deadline);
+
+  // Runs `fn` on a thread that entered `host`'s network namespace (setns),
+  // and waits for it. What it makes there stays there: a socket, or a ZeroMQ
+  // context whose first socket it creates (libzmq starts its I/O threads then,
+  // from that thread, so every connection of that context is made in `host`).
+  absl::Status RunIn(const SimulatedHost& host, absl::FunctionRef<void()> fn) const;
 
   // One TCP connect from inside `from` to address:port, waiting at most
   // `timeout`: OK when it is accepted, DEADLINE_EXCEEDED when nothing answers,
