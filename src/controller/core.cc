@@ -254,6 +254,7 @@ void Core::OnChildSignal() {
 void Core::KillAll() { workers_->KillAll(); }
 
 void Core::OnWorkerExit(pid_t pid, int wait_status) {
+  std::string last_stderr = launcher_stderr_.Close(pid);  // a launcher's, read to the end
   std::optional<NodeId> found = topology_.NodeOfPid(pid);
   if (!found) return;  // removed, or an old incarnation
   NodeId id = *found;
@@ -262,7 +263,13 @@ void Core::OnWorkerExit(pid_t pid, int wait_status) {
   switch (node.state) {
     case tree::Lifecycle::kCreating:
       if (node.hello_call != 0) {
-        pending_.Resolve(node.hello_call, absl::InternalError(SpawnFailure(node, wait_status)));
+        std::string why = SpawnFailure(node, wait_status);
+        if (node.host != hosts::kLocal) {
+          log_.Warn("node %d @%s: %s: %s", id, node.host, why,
+                    last_stderr.empty() ? "nothing on stderr"
+                                        : absl::StrCat("last stderr line: ", last_stderr));
+        }
+        pending_.Resolve(node.hello_call, absl::InternalError(why));
       }
       return;
     case tree::Lifecycle::kRemoving:

@@ -21,6 +21,7 @@
 #include "api/operations.h"
 #include "arbor/v1/arbor.pb.h"
 #include "common/log.h"
+#include "controller/launcher_stderr.h"
 #include "controller/options.h"
 #include "dispatch/queue.h"
 #include "health/detector.h"
@@ -164,6 +165,7 @@ class Core : public api::Operations {
   std::string endpoint_;        // children_'s plain endpoint
   std::string curve_endpoint_;  // children_'s CURVE endpoint, with multi_host_
   std::unique_ptr<process::WorkerPool> workers_;
+  LauncherStderr launcher_stderr_{loop_};  // of the workers on other hosts
   launch::WorkerArgs worker_args_;  // what every worker is given (Setup)
 
   tree::Topology topology_;

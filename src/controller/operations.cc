@@ -152,7 +152,24 @@ void Core::SpawnWorker(NodeId id, absl::Time deadline, const launch::WorkerSecre
       if (!a.curve_endpoint.empty()) a.endpoint.clear();
     }
   }
+  // A launcher's stderr comes to our loop (launcher_stderr.h): its lines
+  // logged with the node's name, its last one with a spawn failure.
+  std::optional<process::StderrPipe> stderr_pipe;
+  if (!local) {
+    absl::StatusOr<process::StderrPipe> made = process::StderrPipe::Create();
+    if (!made.ok()) {
+      topology_.AbortCreate(id);
+      done(made.status());
+      return;
+    }
+    stderr_pipe.emplace(std::move(*made));
+    launch.stderr_fd = stderr_pipe->write_fd();
+  }
   absl::StatusOr<pid_t> pid = workers_->Spawn(launch::ToArgv(args), launch);
+  if (pid.ok() && stderr_pipe) {
+    stderr_pipe->CloseWriteEnd();
+    launcher_stderr_.Watch(*pid, id, host->name, std::move(*stderr_pipe));
+  }
   if (!pid.ok()) {
     AbortCreate(id);
     done(absl::InternalError(pid.status().message()));

@@ -31,6 +31,9 @@ class WorkerPool {
     // Written on the lifeline as soon as the worker runs (the secret key's
     // line, launch/worker_args.h); at most PIPE_BUF bytes, so never blocking.
     std::string first_words = {};
+    // >= 0: the worker's (launcher's) stderr, e.g. a process/stderr_pipe.h
+    // write end; the caller keeps and closes it. -1: the controller's stderr.
+    int stderr_fd = -1;
   };
 
   // Starts `worker_path` with `args` after the program name (launch/worker_args.h
