@@ -358,6 +358,46 @@ absl::Status SimulatedHosts::RunIn(const SimulatedHost& host, absl::FunctionRef<
   return error.empty() ? absl::OkStatus() : absl::InternalError(error);
 }
 
+namespace {
+
+// A non-blocking TCP socket in `host`'s namespace: a socket belongs to the
+// network namespace of the thread that made it.
+absl::StatusOr<int> TcpSocketIn(const SimulatedHosts& hosts, const SimulatedHost& host) {
+  int fd = -1;
+  std::string error;
+  RETURN_IF_ERROR(hosts.RunIn(host, [&] {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) error = ErrnoText("socket");
+  }));
+  if (fd < 0) return absl::InternalError(error);
+  return fd;
+}
+
+}  // namespace
+
+absl::StatusOr<int> SimulatedHosts::FreePort(const SimulatedHost& host) const {
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_port = 0;  // the kernel picks
+  if (inet_pton(AF_INET, host.address.c_str(), &at.sin_addr) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("not an IPv4 address: ", host.address));
+  }
+  absl::StatusOr<int> made = TcpSocketIn(*this, host);
+  if (!made.ok()) return made.status();
+  int fd = *made;
+  absl::StatusOr<int> port = absl::InternalError("");
+  socklen_t len = sizeof at;
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&at), sizeof at) != 0) {
+    port = absl::InternalError(ErrnoText("bind"));
+  } else if (getsockname(fd, reinterpret_cast<sockaddr*>(&at), &len) != 0) {
+    port = absl::InternalError(ErrnoText("getsockname"));
+  } else {
+    port = ntohs(at.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
 absl::Status SimulatedHosts::Connect(const SimulatedHost& from, const std::string& address,
                                      int port, absl::Duration timeout) const {
   sockaddr_in to{};
@@ -366,15 +406,9 @@ absl::Status SimulatedHosts::Connect(const SimulatedHost& from, const std::strin
   if (inet_pton(AF_INET, address.c_str(), &to.sin_addr) != 1) {
     return absl::InvalidArgumentError(absl::StrCat("not an IPv4 address: ", address));
   }
-  // A socket belongs to the network namespace of the thread that made it.
-  int fd = -1;
-  std::string error;
-  RETURN_IF_ERROR(RunIn(from, [&] {
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) error = ErrnoText("socket");
-  }));
-  if (fd < 0) return absl::InternalError(error);
-
+  absl::StatusOr<int> made = TcpSocketIn(*this, from);
+  if (!made.ok()) return made.status();
+  int fd = *made;
   absl::Status result = absl::OkStatus();
   if (connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
     if (errno != EINPROGRESS) {

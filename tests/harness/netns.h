@@ -135,6 +135,13 @@ class SimulatedHosts {
   // from that thread, so every connection of that context is made in `host`).
   absl::Status RunIn(const SimulatedHost& host, absl::FunctionRef<void()> fn) const;
 
+  // A TCP port the kernel gives for `host`'s address inside its namespace
+  // (bound to port 0, read back, closed): free when it returns, and nothing
+  // but what the test starts there binds in that namespace, so a server the
+  // test starts next can listen on it (sshd, which cannot report a port of
+  // its own choosing).
+  absl::StatusOr<int> FreePort(const SimulatedHost& host) const;
+
   // One TCP connect from inside `from` to address:port, waiting at most
   // `timeout`: OK when it is accepted, DEADLINE_EXCEEDED when nothing answers,
   // UNAVAILABLE when refused or unreachable. The socket is made by a thread
