@@ -5,14 +5,13 @@
 // Launchers here are scripts; the first tests need no root (nothing binds off
 // loopback: the launcher exits before any worker runs), the last runs a real
 // worker on a simulated host (tests/harness/netns.h).
-#include <time.h>
 #include <unistd.h>
 
 #include <filesystem>
-#include <optional>
-#include <system_error>
 #include <memory>
+#include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -49,16 +48,6 @@ int PipesOf(pid_t pid) {
     pipes += std::filesystem::read_symlink(entry.path(), ignored).string().rfind("pipe:", 0) == 0;
   }
   return pipes;
-}
-
-// Waits (looking at /proc every millisecond, bounded) until `pid` has `pipes` pipes open.
-bool WaitPipes(pid_t pid, int pipes, absl::Time deadline) {
-  while (PipesOf(pid) != pipes) {
-    if (absl::Now() > deadline) return false;
-    timespec pause{0, 1000000};
-    nanosleep(&pause, nullptr);
-  }
-  return true;
 }
 
 class LauncherStderrTest : public ::testing::Test {
@@ -146,9 +135,9 @@ TEST_F(LauncherStderrTest, ARunningWorkersLinesPassThroughAndItsPipeIsClosedAtIt
   std::optional<std::string> ip = FindExecutable({"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip"});
   ASSERT_TRUE(ip.has_value()) << "no ip(8)";
   std::string launcher = Script("chat-then-exec", "echo \"starting $2 on h1\" >&2\nexec \"$@\"\n");
-  std::string file = absl::StrCat("local ", hosts->controller().address, "\nh1 ",
-                                  hosts->host(1).address, " ",
-                                  JoinArgv(hosts->Launcher(hosts->host(1))), " ", launcher, "\n");
+  std::string file =
+      absl::StrCat("local ", hosts->controller().address, "\nh1 ", hosts->host(1).address, " ",
+                   JoinArgv(hosts->Launcher(hosts->host(1))), " ", launcher, "\n");
   std::string path = dir_.path() + "/hosts";
   WriteFile(path, file);
   auto arbor = std::make_unique<ArborProcess>(
@@ -164,14 +153,15 @@ TEST_F(LauncherStderrTest, ARunningWorkersLinesPassThroughAndItsPipeIsClosedAtIt
   EXPECT_TRUE(arbor->ExpectLine("Ok:1"));
   EXPECT_THAT(FdTarget(p1, 2), StartsWith("pipe:"));
   EXPECT_EQ(FdTarget(p2, 2), FdTarget(arbor->pid(), 2));  // local: unchanged
-  EXPECT_EQ(PipesOf(arbor->pid()), baseline + 2);  // its lifeline and its stderr
+  EXPECT_EQ(PipesOf(arbor->pid()), baseline + 2);         // its lifeline and its stderr
   std::string err = arbor->Stderr();
   EXPECT_THAT(err, HasSubstr("[node 1 @h1] starting "));
   EXPECT_THAT(err, HasSubstr("[node 1 @h1] [node 1] "));  // the worker's --verbose lines
   arbor->Send("remove 1");
   EXPECT_TRUE(arbor->ExpectLine("Ok"));
   EXPECT_TRUE(arbor->WorkerExits(p1));
-  EXPECT_TRUE(WaitPipes(arbor->pid(), baseline, Within())) << PipesOf(arbor->pid());
+  EXPECT_TRUE(WaitUntil([&] { return PipesOf(arbor->pid()) == baseline; }, Within()))
+      << PipesOf(arbor->pid());
   EXPECT_TRUE(arbor->FinishCleanly());
   EXPECT_THAT(hosts->Pids(hosts->host(1)), ::testing::IsEmpty());
 }

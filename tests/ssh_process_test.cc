@@ -9,10 +9,10 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -23,7 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
+#include "absl/strings/substitute.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/arbor_process.h"
@@ -37,7 +37,6 @@ namespace arbor::testing {
 namespace {
 
 using ::arbor::testing::IsOk;
-using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
@@ -60,17 +59,6 @@ std::optional<std::string> SshSkipReason() {
     }
   }
   return std::nullopt;
-}
-
-// Waits (looking every millisecond, bounded) until `done` holds.
-template <typename Condition>
-bool WaitUntil(Condition done, absl::Time deadline) {
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    timespec pause{0, 1000000};
-    nanosleep(&pause, nullptr);
-  }
-  return true;
 }
 
 // The `arbor-worker` processes in `host`'s namespace.
@@ -121,26 +109,13 @@ class SshServer {
   // What sshd logged (-e: to stderr, kept in a file).
   std::string Log() const { return ReadText(log_); }
 
-  // The launcher words a user would write for this server: batch mode (never
-  // a prompt), the host key checked against `known_hosts`, one identity.
-  std::vector<std::string> Launcher(const std::string& key) const {
-    return {"ssh",
-            "-F",
-            "/dev/null",  // no ~/.ssh/config of the machine's root in the test
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "StrictHostKeyChecking=yes",
-            "-o",
-            "UserKnownHostsFile=" + known_hosts_,
-            "-o",
-            "IdentitiesOnly=yes",
-            "-i",
-            key,
-            "-p",
-            std::to_string(port_),
-            host_.address,
-            "--"};
+  // The launcher a user would write for this server (hosts-file words):
+  // batch mode (never a prompt), the host key checked against `known_hosts`,
+  // one identity. `-F /dev/null`: the machine's own ssh config plays no part.
+  std::string Launcher(const std::string& key) const {
+    return absl::StrCat("ssh -F /dev/null -o BatchMode=yes -o StrictHostKeyChecking=yes",
+                        " -o UserKnownHostsFile=", known_hosts_, " -o IdentitiesOnly=yes -i ", key,
+                        " -p ", port_, " ", host_.address, " --");
   }
 
  private:
@@ -153,9 +128,9 @@ class SshServer {
         log_(dir + "/sshd.log") {}
 
   static absl::Status Keygen(const std::string& path) {
-    absl::StatusOr<CommandResult> made = RunCommand(
-        {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "arbor-test", "-f", path}, "",
-        Within());
+    absl::StatusOr<CommandResult> made =
+        RunCommand({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "arbor-test", "-f", path},
+                   "", Within());
     if (!made.ok()) return made.status();
     if (made->status != 0) return absl::InternalError("ssh-keygen: " + made->err);
     return absl::OkStatus();
@@ -172,29 +147,26 @@ class SshServer {
     absl::StatusOr<int> port = hosts.FreePort(host_);
     if (!port.ok()) return port.status();
     port_ = *port;
-    WriteFile(known_hosts_, absl::StrCat("[", host_.address, "]:", port_, " ",
-                                         ReadText(host_key + ".pub")));
+    WriteFile(known_hosts_,
+              absl::StrCat("[", host_.address, "]:", port_, " ", ReadText(host_key + ".pub")));
     std::string config = dir_ + "/sshd_config";
-    WriteFile(config, absl::StrCat("ListenAddress ", host_.address, ":", port_,
-                                   "\n"
-                                   "HostKey ",
-                                   host_key,
-                                   "\n"
-                                   "AuthorizedKeysFile ",
-                                   authorized,
-                                   "\n"
-                                   "PubkeyAuthentication yes\n"
-                                   "PasswordAuthentication no\n"
-                                   "KbdInteractiveAuthentication no\n"
-                                   "PermitRootLogin prohibit-password\n"
-                                   "UsePAM no\n"
-                                   "StrictModes no\n"  // the temp dir is under /tmp
-                                   "PidFile none\n"
-                                   "UseDNS no\n"
-                                   "PrintMotd no\n"
-                                   "X11Forwarding no\n"
-                                   "AllowTcpForwarding no\n"
-                                   "LogLevel VERBOSE\n"));
+    // Key-only; StrictModes off because the temp dir is under /tmp.
+    WriteFile(config, absl::Substitute(R"(ListenAddress $0:$1
+HostKey $2
+AuthorizedKeysFile $3
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+PidFile none
+UseDNS no
+X11Forwarding no
+AllowTcpForwarding no
+LogLevel VERBOSE
+)",
+                                       host_.address, port_, host_key, authorized));
     // sshd's privilege separation directory (what Debian's ssh service makes at
     // its start); left in place: another test's sshd may be using it.
     if (mkdir("/run/sshd", 0755) != 0 && errno != EEXIST) {
@@ -202,9 +174,8 @@ class SshServer {
     }
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     int log = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    absl::StatusOr<pid_t> pid =
-        SpawnWithFds({ip, "netns", "exec", host_.netns, kSshd, "-D", "-e", "-f", config}, null,
-                     null, log);
+    absl::StatusOr<pid_t> pid = SpawnWithFds(
+        {ip, "netns", "exec", host_.netns, kSshd, "-D", "-e", "-f", config}, null, null, log);
     close(null);
     close(log);
     if (!pid.ok()) return pid.status();
@@ -252,13 +223,12 @@ class SshTest : public ::testing::Test {
   // ssh with `key`.
   std::unique_ptr<ArborProcess> StartController(const std::string& key) {
     std::string file = absl::StrCat("local ", hosts_->controller().address, "\n", "h1 ",
-                                    h1().address, " ", absl::StrJoin(sshd_->Launcher(key), " "),
-                                    "\n");
+                                    h1().address, " ", sshd_->Launcher(key), "\n");
     std::string path = dir_.path() + "/hosts";
     WriteFile(path, file);
     return std::make_unique<ArborProcess>(
-        std::vector<std::string>{"netns", "exec", hosts_->controller().netns, ARBOR_BIN,
-                                 "--sync", "--hosts", path},
+        std::vector<std::string>{"netns", "exec", hosts_->controller().netns, ARBOR_BIN, "--sync",
+                                 "--hosts", path},
         ip_);
   }
 
@@ -277,7 +247,7 @@ class SshTest : public ::testing::Test {
            << "), local: " << absl::StrJoin(hosts_->Pids(hosts_->controller()), " ");
   }
 
-  TempDir dir_;  // keys, config, hosts file, sshd's log
+  TempDir dir_;                            // keys, config, hosts file, sshd's log
   std::unique_ptr<SimulatedHosts> hosts_;  // destroyed before dir_, after sshd_
   std::string ip_;
   std::unique_ptr<SshServer> sshd_;

@@ -53,7 +53,8 @@ TEST(LineSplitterTest, SplitsBoundsAndCleansLines) {
       {"nul", {std::string("a\0b\n", 4)}, {"a?b"}},
       {"long line cut", {long_line + "\nafter\n"}, {cut, "after"}},
       {"long line across reads", {long_line.substr(0, 300), long_line.substr(300), "\n"}, {cut}},
-      {"exactly the cap", {std::string(LineSplitter::kMaxLineBytes, 'y') + "\n"},
+      {"exactly the cap",
+       {std::string(LineSplitter::kMaxLineBytes, 'y') + "\n"},
        {std::string(LineSplitter::kMaxLineBytes, 'y')}},
       {"long last line without newline", {long_line}, {cut}},
   };
@@ -86,9 +87,9 @@ TEST(StderrPipeTest, ReadsAChildsStderrWithoutBlockingUntilEof) {
   // Nothing written yet: returns at once, still open.
   EXPECT_TRUE(pipe->Read(on_line));
   EXPECT_THAT(lines, IsEmpty());
-  absl::StatusOr<Child> child = Child::Spawn(
-      "/bin/sh", {"sh", "-c", "echo first >&2; printf 'last line' >&2; exit 3"}, 0, -1, false,
-      pipe->write_fd());
+  absl::StatusOr<Child> child =
+      Child::Spawn("/bin/sh", {"sh", "-c", "echo first >&2; printf 'last line' >&2; exit 3"}, 0, -1,
+                   false, pipe->write_fd());
   ASSERT_THAT(child.status(), IsOk());
   pipe->CloseWriteEnd();
   EXPECT_EQ(pipe->write_fd(), -1);

@@ -134,6 +134,15 @@ int ShellStatus(int wait_status) {
   return -1;
 }
 
+bool WaitUntil(const std::function<bool()>& done, absl::Time deadline) {
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    timespec pause{0, 1000000};  // 1 ms between looks
+    nanosleep(&pause, nullptr);
+  }
+  return true;
+}
+
 bool WaitAllThreadsStopped(pid_t pid, absl::Time deadline) {
   std::string tasks = absl::StrCat("/proc/", pid, "/task");
   while (true) {

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ bool WaitNotRunning(pid_t pid, absl::Time deadline);
 // Waits until every thread of `pid` is stopped (state T in /proc/<pid>/task/*/stat);
 // false at `deadline` or when the process is gone.
 bool WaitAllThreadsStopped(pid_t pid, absl::Time deadline);
+
+// Looks at `done` every millisecond until it holds (true) or `deadline`
+// passes (false): for a condition only /proc shows, with no fd to wait on.
+bool WaitUntil(const std::function<bool()>& done, absl::Time deadline);
 
 // The parent pid of `pid` from /proc/<pid>/stat (0 when unknown).
 pid_t ParentPid(pid_t pid);
