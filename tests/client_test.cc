@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/client_session.h"
 #include "status_matchers.h"
@@ -119,6 +120,17 @@ TEST(StatusCodesClientTest, NotFoundAlreadyExistsInvalidArgument) {
   absl::StatusOr<ControllerStats> stats = Get(client->Stats());
   ASSERT_THAT(stats, IsOk());
   EXPECT_EQ(stats->dropped_frames, 5u) << "every request that did not validate";
+  controller.Stop();
+}
+
+TEST(StatusCodesClientTest, CreateOnAHost) {
+  Controller controller;
+  auto client = controller.Connect();
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<CreateResult> unknown = Get(client->Create(1, kControllerId, "nowhere"));
+  EXPECT_THAT(unknown, StatusIs(Code::kInvalidArgument));
+  EXPECT_THAT(unknown.status().message(), ::testing::HasSubstr("Unknown host 'nowhere'"));
+  EXPECT_THAT(Get(client->Create(1, kControllerId, "local")), IsOk());
   controller.Stop();
 }
 

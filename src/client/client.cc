@@ -98,9 +98,15 @@ void Client::Start(v1::Envelope&& request, Kind kind, const CallOptions& options
 // ---- callback forms ----
 
 void Client::Create(NodeId id, NodeId parent, Callback<CreateResult> done, CallOptions options) {
+  Create(id, parent, std::string(), std::move(done), options);
+}
+
+void Client::Create(NodeId id, NodeId parent, const std::string& host, Callback<CreateResult> done,
+                    CallOptions options) {
   v1::Envelope request = Request(kControllerId);
   request.mutable_create_request()->set_child_id(id);
   request.mutable_create_request()->set_parent(parent);
+  if (!host.empty()) request.mutable_create_request()->set_host(host);
   Start(std::move(request), Kind::kCreate, options, Converting(&CreateResultOf, std::move(done)));
 }
 
@@ -176,6 +182,13 @@ std::future<absl::StatusOr<CreateResult>> Client::Create(NodeId id, NodeId paren
                                                          CallOptions options) {
   return AsFuture<absl::StatusOr<CreateResult>>(
       [&](Callback<CreateResult> done) { Create(id, parent, std::move(done), options); });
+}
+
+std::future<absl::StatusOr<CreateResult>> Client::Create(NodeId id, NodeId parent,
+                                                         const std::string& host,
+                                                         CallOptions options) {
+  return AsFuture<absl::StatusOr<CreateResult>>(
+      [&](Callback<CreateResult> done) { Create(id, parent, host, std::move(done), options); });
 }
 
 std::future<absl::StatusOr<ExecResult>> Client::Exec(NodeId id, const std::string& key,

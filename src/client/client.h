@@ -68,6 +68,13 @@ class Client {
   std::future<absl::StatusOr<CreateResult>> Create(NodeId id, NodeId parent = kControllerId,
                                                    CallOptions options = {});
   void Create(NodeId id, NodeId parent, Callback<CreateResult> done, CallOptions options = {});
+  // The same on host `host` (a name of the controller's --hosts; "" is the
+  // parent's host): also INVALID_ARGUMENT `Unknown host 'x'`.
+  std::future<absl::StatusOr<CreateResult>> Create(NodeId id, NodeId parent,
+                                                   const std::string& host,
+                                                   CallOptions options = {});
+  void Create(NodeId id, NodeId parent, const std::string& host, Callback<CreateResult> done,
+              CallOptions options = {});
 
   // Loads `key` on node `id`. NOT_FOUND (no such node), UNAVAILABLE,
   // DEADLINE_EXCEEDED, INVALID_ARGUMENT (key not [A-Za-z0-9]{1,64}).
