@@ -89,7 +89,7 @@ TEST(StderrPipeTest, ReadsAChildsStderrWithoutBlockingUntilEof) {
   EXPECT_THAT(lines, IsEmpty());
   absl::StatusOr<Child> child =
       Child::Spawn("/bin/sh", {"sh", "-c", "echo first >&2; printf 'last line' >&2; exit 3"}, 0, -1,
-                   false, pipe->write_fd());
+                   false, /*stdout_fd=*/-1, pipe->write_fd());
   ASSERT_THAT(child.status(), IsOk());
   pipe->CloseWriteEnd();
   EXPECT_EQ(pipe->write_fd(), -1);

@@ -61,7 +61,7 @@ void UniqueFd::Reset() {
 
 absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<std::string>& argv,
                                    pid_t process_group, int stdin_fd, bool search_path,
-                                   int stderr_fd) {
+                                   int stdout_fd, int stderr_fd) {
   posix_spawnattr_t attr;
   posix_spawn_file_actions_t actions;
   posix_spawnattr_init(&attr);
@@ -83,7 +83,11 @@ absl::StatusOr<Child> Child::Spawn(const std::string& path, const std::vector<st
   } else {
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   }
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  if (stdout_fd >= 0) {
+    posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  }
   if (stderr_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stderr_fd, STDERR_FILENO);
 
   std::vector<char*> args;

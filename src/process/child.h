@@ -31,12 +31,14 @@ class Child {
   // posix_spawn `path` with `argv` (argv[0] included). `process_group`: 0 makes
   // the child lead a new group, >0 joins that group. The signal mask is emptied
   // and SIGINT/SIGTERM/SIGHUP/SIGCHLD/SIGPIPE reset to default in the child.
-  // Its stdin is `stdin_fd` when >= 0 (e.g. a pipe's read end), else /dev/null.
+  // Its stdin is `stdin_fd` when >= 0 (e.g. a pipe's read end), else /dev/null;
+  // its stdout likewise `stdout_fd` (a pipe's write end), else /dev/null.
   // `search_path`: a `path` without '/' is looked up in $PATH (a launcher).
   // Its stderr is `stderr_fd` when >= 0 (a pipe's write end), else ours.
   static absl::StatusOr<Child> Spawn(const std::string& path, const std::vector<std::string>& argv,
                                      pid_t process_group, int stdin_fd = -1,
-                                     bool search_path = false, int stderr_fd = -1);
+                                     bool search_path = false, int stdout_fd = -1,
+                                     int stderr_fd = -1);
 
   pid_t pid() const { return pid_; }
   // Sends `signal`; a no-op once reaped.

@@ -33,12 +33,14 @@ absl::StatusOr<pid_t> WorkerPool::Spawn(const std::vector<std::string>& args,
     read_end = UniqueFd(fds[0]);
     write_end = UniqueFd(fds[1]);
   }
-  absl::StatusOr<Child> child = Child::Spawn(program, argv, group_, read_end.get(), search, launch.stderr_fd);
+  absl::StatusOr<Child> child = Child::Spawn(program, argv, group_, read_end.get(), search,
+                                             /*stdout_fd=*/-1, launch.stderr_fd);
   if (!child.ok() && group_ != 0 && ::kill(-group_, 0) != 0 && errno == ESRCH) {
     // Every member of our group is gone (setpgid fails): start a new one. Any
     // other failure (a launcher not found) keeps the group KillAll signals.
     group_ = 0;
-    child = Child::Spawn(program, argv, 0, read_end.get(), search, launch.stderr_fd);
+    child = Child::Spawn(program, argv, 0, read_end.get(), search,
+                         /*stdout_fd=*/-1, launch.stderr_fd);
   }
   if (!child.ok())
     return absl::InternalError(absl::StrCat(program, ": ", child.status().message()));
