@@ -108,7 +108,8 @@ std::optional<int> ArborCluster::Stop() {
   return status;
 }
 
-absl::StatusOr<BuiltTree> ArborCluster::Build(const TreeShape& shape, int max_in_flight) {
+absl::StatusOr<BuiltTree> ArborCluster::Build(const TreeShape& shape, int max_in_flight,
+                                              const std::vector<std::string>& level_hosts) {
   BuiltTree tree;
   std::mutex mutex;
   std::condition_variable changed;
@@ -123,8 +124,9 @@ absl::StatusOr<BuiltTree> ArborCluster::Build(const TreeShape& shape, int max_in
       if (!failure.ok()) break;
       ++in_flight;
     }
+    size_t level = static_cast<size_t>(shape.Depth(id) - 1);
     client_->Create(
-        id, shape.Parent(id),
+        id, shape.Parent(id), level < level_hosts.size() ? level_hosts[level] : std::string(),
         [&, id](absl::StatusOr<client::CreateResult> created) {
           std::lock_guard<std::mutex> lock(mutex);
           --in_flight;

@@ -66,8 +66,11 @@ class ArborCluster {
   pid_t controller_pid() const { return controller_.pid(); }
 
   // Creates `shape`, at most `max_in_flight` creates outstanding (the controller
-  // makes each wait for its parent). Any failed create fails the build.
-  absl::StatusOr<BuiltTree> Build(const TreeShape& shape, int max_in_flight);
+  // makes each wait for its parent), a node of depth d on host
+  // `level_hosts[d-1]` (its parent's host past the end). Any failed create
+  // fails the build.
+  absl::StatusOr<BuiltTree> Build(const TreeShape& shape, int max_in_flight,
+                                  const std::vector<std::string>& level_hosts = {});
 
  private:
   ArborCluster() = default;

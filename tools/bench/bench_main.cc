@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,8 +16,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "hosts/hosts_file.h"
 #include "process/child.h"
 #include "tools/arbor_usage.h"
+#include "tools/bench/chain_hosts.h"
 #include "tools/bench/latency_mode.h"
 #include "tools/bench/raw_chain.h"
 #include "tools/bench/report.h"
@@ -29,6 +33,11 @@ ABSL_FLAG(std::string, in_flight, "1,64", "latency: calls in flight for throughp
 ABSL_FLAG(int, targets, 64, "latency: nodes of one depth the calls spread over");
 ABSL_FLAG(int, warmup, 500, "latency: calls before measuring");
 ABSL_FLAG(bool, baseline, false, "latency: also run the raw libzmq chain and print ratios");
+ABSL_FLAG(bool, raw_curve, false,
+          "latency: also run the raw chain with CURVE on every hop between hosts (the floor)");
+ABSL_FLAG(std::string, hosts, "", "latency: the controller's --hosts FILE");
+ABSL_FLAG(std::string, chain_hosts, "",
+          "latency: the host of each level (comma-separated names of --hosts), e.g. h1,h2");
 ABSL_FLAG(std::string, connect, "",
           "latency: use the controller listening here (e.g. one under a profiler)");
 ABSL_FLAG(int, nodes, 1000, "scale: workers to create");
@@ -54,7 +63,13 @@ latency (default)  exec save/load through a tree: lock-step p50/p90/p99/p99.9 an
                   under valgrind) instead of starting one; it is left running
   --baseline      also run a raw libzmq chain (same processes and hops, same
                   payload, no protobuf) and print every Arbor figure as a ratio
-                  (chains only: --fanout 1)
+                  (chains only: --fanout 1); measured interleaved with Arbor
+  --hosts FILE    the controller's hosts file (README "Hosts"); the bench runs
+                  on `local` (tools/bench/hosts.sh makes simulated hosts)
+  --chain-hosts h1,h2  level i of the tree on the i-th host: its Arbor nodes,
+                  and the raw chain's process i (tcp between hosts)
+  --raw-curve     also a raw chain with CURVE on every hop between hosts: the
+                  floor the ratios are taken against (--baseline: plaintext)
 scale              --nodes 1000 workers: create time, start cost of one worker,
                    memory, CPU with heartbit, detection delay, false reports
   --nodes 1000  --fanout 10  --create-in-flight 64  --heartbit-ms 100
@@ -112,6 +127,33 @@ class TempDir {
   std::string path_;
 };
 
+// --hosts, --chain-hosts and --raw-curve, checked against each other.
+void PlaceOnHosts(arbor::bench::LatencyOptions& options, int deepest) {
+  std::string path = absl::GetFlag(FLAGS_hosts);
+  std::string chain = absl::GetFlag(FLAGS_chain_hosts);
+  arbor::hosts::HostsFile file;
+  if (!path.empty()) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) BadFlag(absl::StrCat("--hosts ", path, ": cannot read it"));
+    auto parsed = arbor::hosts::HostsFile::Parse(text.str());
+    if (!parsed.ok()) BadFlag(absl::StrCat("--hosts ", path, ": ", parsed.status().message()));
+    file = std::move(*parsed);
+    options.hosts_file = std::filesystem::absolute(path);
+  }
+  options.local = file.local();
+  if (!chain.empty()) {
+    if (path.empty()) BadFlag("--chain-hosts needs --hosts FILE");
+    auto levels = arbor::bench::ChainHosts(chain, file, deepest);
+    if (!levels.ok()) BadFlag(absl::StrCat("--chain-hosts: ", levels.status().message()));
+    options.level_hosts = std::move(*levels);
+  }
+  if (options.raw_curve && !arbor::bench::CrossesHosts(options.level_hosts)) {
+    BadFlag("--raw-curve needs --chain-hosts with a level on another host");
+  }
+}
+
 arbor::bench::LatencyOptions LatencyFlags() {
   arbor::bench::LatencyOptions options;
   options.depths = ParseList(absl::GetFlag(FLAGS_depths), "depths");
@@ -122,8 +164,10 @@ arbor::bench::LatencyOptions LatencyFlags() {
   options.warmup = AtLeast(absl::GetFlag(FLAGS_warmup), 0, "warmup");
   options.max_targets = AtLeast(absl::GetFlag(FLAGS_targets), 1, "targets");
   options.baseline = absl::GetFlag(FLAGS_baseline);
+  options.raw_curve = absl::GetFlag(FLAGS_raw_curve);
   options.connect = absl::GetFlag(FLAGS_connect);
   int deepest = *std::max_element(options.depths.begin(), options.depths.end());
+  PlaceOnHosts(options, deepest);
   double nodes = 0;
   for (int d = 1; d <= deepest; ++d) nodes += std::pow(options.fanout, d);
   if (nodes > kMaxNodes) {

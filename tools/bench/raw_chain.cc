@@ -1,5 +1,7 @@
 #include "tools/bench/raw_chain.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -17,8 +19,76 @@ namespace {
 // A reply later than this means the chain is broken: the run fails, never hangs.
 constexpr int kReplyTimeoutMs = 10000;
 
-std::string Endpoint(const std::string& dir, int index) {
-  return absl::StrCat("ipc://", dir, "/raw-", index);
+struct CurvePair {
+  std::string public_key;
+  std::string secret;
+};
+
+CurvePair MakeCurvePair() {
+  char public_key[41];
+  char secret[41];
+  zmq_curve_keypair(public_key, secret);
+  return {public_key, secret};
+}
+
+// The first line `fd` gives (without its newline), waiting at most `timeout`.
+absl::StatusOr<std::string> ReadLine(int fd, absl::Duration timeout) {
+  absl::Time deadline = MonoNow() + timeout;
+  std::string line;
+  for (;;) {
+    int64_t ms = absl::ToInt64Milliseconds(deadline - MonoNow());
+    pollfd p{fd, POLLIN, 0};
+    int n = ms > 0 ? ::poll(&p, 1, static_cast<int>(ms)) : 0;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return absl::DeadlineExceededError("no endpoint on its stdout in time");
+    char buffer[256];
+    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return absl::UnavailableError("it ended before binding (its stderr says why)");
+    line.append(buffer, static_cast<size_t>(got));
+    if (size_t end = line.find('\n'); end != std::string::npos) return line.substr(0, end);
+  }
+}
+
+// A front socket as a CURVE server; a back socket as a client of the next
+// process's server key. No ZAP handler: any client key is accepted (the floor
+// authenticates nothing, Arbor does).
+void SetCurveServer(void* socket, const std::string& secret) {
+  int server = 1;
+  zmq_setsockopt(socket, ZMQ_CURVE_SERVER, &server, sizeof server);
+  zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, secret.c_str(), secret.size() + 1);
+}
+
+void SetCurveClient(void* socket, const RawKeys& keys) {
+  zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, keys.back_server.c_str(), keys.back_server.size() + 1);
+  zmq_setsockopt(socket, ZMQ_CURVE_PUBLICKEY, keys.back_public.c_str(), keys.back_public.size() + 1);
+  zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, keys.back_secret.c_str(), keys.back_secret.size() + 1);
+}
+
+// Reads the keys (stdin to EOF: /dev/null or the bench's pipe).
+absl::StatusOr<RawKeys> ReadKeys() {
+  std::string text;
+  char buffer[512];
+  for (;;) {
+    ssize_t got = ::read(STDIN_FILENO, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return absl::InternalError("reading stdin failed");
+    if (got == 0) break;
+    text.append(buffer, static_cast<size_t>(got));
+  }
+  return ParseRawKeys(text);
+}
+
+// Binds `socket` to `spec` and writes the endpoint it got on stdout; false on failure.
+bool BindAndAnnounce(void* socket, const std::string& spec) {
+  if (zmq_bind(socket, spec.c_str()) != 0) return false;
+  char endpoint[256];
+  size_t size = sizeof endpoint;
+  if (zmq_getsockopt(socket, ZMQ_LAST_ENDPOINT, endpoint, &size) != 0) return false;
+  std::string line = absl::StrCat(endpoint, "\n");
+  bool written = ::write(STDOUT_FILENO, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(STDOUT_FILENO);
+  return written;
 }
 
 absl::Status ZmqError(const std::string& what) {
@@ -42,6 +112,11 @@ bool DieWithParent() {
   return getppid() == parent;
 }
 
+int KeysFailed(const char* role, const absl::Status& status) {
+  std::fprintf(stderr, "arbor-bench %s: keys on stdin: %s\n", role, status.ToString().c_str());
+  return 1;
+}
+
 int RoleFailed(const char* role, const std::string& what) {
   std::fprintf(stderr, "arbor-bench %s: %s: %s\n", role, what.c_str(), zmq_strerror(zmq_errno()));
   return 1;
@@ -50,34 +125,78 @@ int RoleFailed(const char* role, const std::string& what) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RawChain>> RawChain::Start(const std::string& self,
-                                                          const std::string& dir, int processes,
+                                                          const std::vector<RawProcess>& plan,
                                                           size_t payload_bytes) {
-  if (processes < 1) return absl::InvalidArgumentError("a raw chain needs a process");
+  if (plan.empty()) return absl::InvalidArgumentError("a raw chain needs a process");
   auto chain = std::unique_ptr<RawChain>(new RawChain());
   chain->payload_.assign(payload_bytes, 'x');
   chain->reply_.resize(payload_bytes + 64);
-  for (int i = 0; i < processes; ++i) {
-    std::vector<std::string> argv =
-        i + 1 < processes
-            ? std::vector<std::string>{self, "raw-forward", Endpoint(dir, i), Endpoint(dir, i + 1)}
-            : std::vector<std::string>{self, "raw-echo", Endpoint(dir, i)};
-    auto child = process::Child::Spawn(self, argv, 0);
-    if (!child.ok()) return child.status();
-    chain->processes_.push_back(std::move(*child));
+  // keys[k]: process k's; a CURVE hop k-1 -> k gives k its server secret and
+  // k-1 the server's public key and a client pair.
+  std::vector<RawKeys> keys(plan.size());
+  for (size_t k = 1; k < plan.size(); ++k) {
+    if (!plan[k].curve_front) continue;
+    CurvePair server = MakeCurvePair();
+    CurvePair client = MakeCurvePair();
+    keys[k].front_secret = server.secret;
+    keys[k - 1].back_server = server.public_key;
+    keys[k - 1].back_public = client.public_key;
+    keys[k - 1].back_secret = client.secret;
+  }
+  std::string next;  // the endpoint process k+1 bound
+  for (size_t k = plan.size(); k-- > 0;) {
+    std::vector<std::string> argv = plan[k].launcher;
+    argv.push_back(self);
+    if (k + 1 < plan.size()) {
+      argv.insert(argv.end(), {"raw-forward", plan[k].bind, next});
+    } else {
+      argv.insert(argv.end(), {"raw-echo", plan[k].bind});
+    }
+    auto bound = chain->SpawnRole(argv, FormatRawKeys(keys[k]));
+    if (!bound.ok()) {
+      return absl::Status(bound.status().code(),
+                          absl::StrCat("raw process ", k, " on ", plan[k].host, ": ",
+                                       bound.status().message()));
+    }
+    next = *bound;
   }
   chain->context_ = zmq_ctx_new();
   chain->client_ = Open(chain->context_, ZMQ_DEALER);
   int timeout = kReplyTimeoutMs;
   zmq_setsockopt(chain->client_, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
   zmq_setsockopt(chain->client_, ZMQ_SNDTIMEO, &timeout, sizeof timeout);
-  // Connecting needs no listener yet: the first request waits in the queue
-  // until the chain is up, and its answer says it is.
-  if (zmq_connect(chain->client_, Endpoint(dir, 0).c_str()) != 0) return ZmqError("connect");
+  if (zmq_connect(chain->client_, next.c_str()) != 0) return ZmqError("connect " + next);
   absl::Status sent = chain->Send();
   if (!sent.ok()) return sent;
   absl::Status up = chain->Receive();
   if (!up.ok()) return absl::Status(up.code(), absl::StrCat("raw chain did not start: ", up.message()));
   return chain;
+}
+
+absl::StatusOr<std::string> RawChain::SpawnRole(const std::vector<std::string>& argv,
+                                                const std::string& keys) {
+  int in[2];
+  int out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
+  process::UniqueFd in_read(in[0]);
+  process::UniqueFd in_write(in[1]);
+  if (::pipe2(out, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
+  process::UniqueFd out_read(out[0]);
+  process::UniqueFd out_write(out[1]);
+  // A launcher (no '/') is found in $PATH; a direct role is a path.
+  auto child = process::Child::Spawn(argv[0], argv, 0, in_read.get(), /*search_path=*/true,
+                                     out_write.get());
+  if (!child.ok()) return child.status();
+  processes_.push_back(std::move(*child));
+  in_read.Reset();
+  out_write.Reset();  // so a role that dies reads as EOF
+  // At most a few hundred bytes: the pipe takes them at once.
+  if (!keys.empty() && ::write(in_write.get(), keys.data(), keys.size()) !=
+                           static_cast<ssize_t>(keys.size())) {
+    return absl::InternalError("could not write its keys");
+  }
+  in_write.Reset();
+  return ReadLine(out_read.get(), absl::Milliseconds(kReplyTimeoutMs));
 }
 
 RawChain::~RawChain() {
@@ -127,10 +246,14 @@ absl::StatusOr<double> RawChain::Throughput(int calls, int in_flight) {
 
 int RunRawForwarder(const std::string& front, const std::string& back) {
   if (!DieWithParent()) return 1;
+  absl::StatusOr<RawKeys> keys = ReadKeys();
+  if (!keys.ok()) return KeysFailed("raw-forward", keys.status());
   void* context = zmq_ctx_new();
   void* frontend = Open(context, ZMQ_ROUTER);
   void* backend = Open(context, ZMQ_DEALER);
-  if (zmq_bind(frontend, front.c_str()) != 0) return RoleFailed("raw-forward", "bind " + front);
+  if (!keys->front_secret.empty()) SetCurveServer(frontend, keys->front_secret);
+  if (!keys->back_server.empty()) SetCurveClient(backend, *keys);
+  if (!BindAndAnnounce(frontend, front)) return RoleFailed("raw-forward", "bind " + front);
   if (zmq_connect(backend, back.c_str()) != 0) return RoleFailed("raw-forward", "connect " + back);
   zmq_proxy(frontend, backend, nullptr);  // returns only when the context ends
   return 0;
@@ -138,11 +261,14 @@ int RunRawForwarder(const std::string& front, const std::string& back) {
 
 int RunRawEcho(const std::string& bind) {
   if (!DieWithParent()) return 1;
+  absl::StatusOr<RawKeys> keys = ReadKeys();
+  if (!keys.ok()) return KeysFailed("raw-echo", keys.status());
   void* context = zmq_ctx_new();
   void* socket = Open(context, ZMQ_ROUTER);
   int mandatory = 1;  // a full queue blocks the echo instead of dropping
   zmq_setsockopt(socket, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory);
-  if (zmq_bind(socket, bind.c_str()) != 0) return RoleFailed("raw-echo", "bind " + bind);
+  if (!keys->front_secret.empty()) SetCurveServer(socket, keys->front_secret);
+  if (!BindAndAnnounce(socket, bind)) return RoleFailed("raw-echo", "bind " + bind);
   zmq_msg_t frame;
   zmq_msg_init(&frame);
   while (true) {

@@ -1,8 +1,9 @@
 // The floor the bench compares Arbor with: the same number of processes and
 // hops in plain libzmq (its C API), no protobuf. A client DEALER sends to a
 // chain of forwarders (ROUTER front, DEALER back, zmq_proxy) ending in an echo
-// (ROUTER), all over ipc: what an Arbor request crosses is the controller, then
-// one worker per level of depth.
+// (ROUTER): what an Arbor request crosses is the controller, then one worker
+// per level of depth. On one host every hop is ipc; placed on hosts
+// (chain_hosts.h), a hop between two is tcp, plaintext or CURVE.
 #ifndef ARBOR_TOOLS_BENCH_RAW_CHAIN_H_
 #define ARBOR_TOOLS_BENCH_RAW_CHAIN_H_
 
@@ -12,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "process/child.h"
+#include "tools/bench/chain_hosts.h"
 
 namespace arbor::bench {
 
@@ -21,11 +23,15 @@ inline constexpr int kRawHighWaterMark = 1 << 20;
 
 class RawChain {
  public:
-  // Spawns `processes` processes (processes-1 forwarders, then the echo) by
-  // re-running `self` in its raw-forward / raw-echo roles, endpoints in `dir`,
-  // and waits (at most 10 s) until one round trip has crossed the chain.
+  // Spawns the processes of `plan` (forwarders, the last one the echo) by
+  // re-running `self` in its raw-forward / raw-echo roles through their
+  // launchers, the echo first: each binds, writes the endpoint it got on its
+  // stdout, and the one before it connects there. A CURVE hop gets a server
+  // and a client key pair made here, sent on the two processes' stdin. Waits
+  // (at most 10 s each) for every endpoint and for one round trip across the
+  // chain. The client runs in this process: plan[0] must be on its host.
   static absl::StatusOr<std::unique_ptr<RawChain>> Start(const std::string& self,
-                                                         const std::string& dir, int processes,
+                                                         const std::vector<RawProcess>& plan,
                                                          size_t payload_bytes);
   ~RawChain();
   RawChain(const RawChain&) = delete;
@@ -38,6 +44,10 @@ class RawChain {
 
  private:
   RawChain() = default;
+  // Spawns `argv`, gives it `keys` on stdin, and returns the endpoint it
+  // writes on stdout.
+  absl::StatusOr<std::string> SpawnRole(const std::vector<std::string>& argv,
+                                        const std::string& keys);
   absl::Status Send();
   absl::Status Receive();
 
@@ -48,8 +58,10 @@ class RawChain {
   std::vector<char> reply_;
 };
 
-// The roles, run by arbor-bench's main in the spawned processes. Each returns an
-// exit code; they end with the bench (PR_SET_PDEATHSIG) or on a signal.
+// The roles, run by arbor-bench's main in the spawned processes: read CURVE
+// keys (FormatRawKeys) from stdin until EOF, bind, write the bound endpoint
+// and a newline on stdout, then serve. Each returns an exit code; they end
+// with the bench (PR_SET_PDEATHSIG) or on a signal.
 int RunRawForwarder(const std::string& front, const std::string& back);
 int RunRawEcho(const std::string& bind);
 
