@@ -128,27 +128,55 @@ absl::StatusOr<System> StartRaw(const LatencyOptions& options, const std::string
   return raw;
 }
 
-// Figure by figure, every system in turn: what the machine does meanwhile
-// weighs on all of them alike.
+// Every figure is taken in rounds, every system in turn within each: this
+// machine's wake-up latency shifts between regimes (seen: a p50 of 70 or of
+// 250 us for the same chain, minutes apart), and rounds give each system the
+// same mix of them.
+constexpr int kRounds = 10;
+
+// `total` split into kRounds parts (the first ones one larger).
+int Part(int total, int round) { return total / kRounds + (round < total % kRounds ? 1 : 0); }
+
 bool MeasureInterleaved(const LatencyOptions& options, std::vector<System>& systems) {
   for (int depth : options.depths) {
-    for (System& system : systems) {
-      std::string at = absl::StrCat(system.name, " at depth ", depth);
-      if (auto warm = system.lock_step(depth, options.warmup); !warm.ok()) {
-        return Fail("warm-up of " + at, warm.status());
+    std::vector<std::vector<double>> samples(systems.size());
+    for (size_t i = 0; i < systems.size(); ++i) {
+      if (auto warm = systems[i].lock_step(depth, options.warmup); !warm.ok()) {
+        return Fail(absl::StrCat("warm-up of ", systems[i].name, " at depth ", depth),
+                    warm.status());
       }
-      auto samples = system.lock_step(depth, options.calls);
-      if (!samples.ok()) return Fail("lock-step of " + at, samples.status());
-      system.figures[depth].latency = Summarize(*samples);
+    }
+    for (int round = 0; round < kRounds; ++round) {
+      for (size_t i = 0; i < systems.size(); ++i) {
+        int calls = Part(options.calls, round);
+        if (calls == 0) continue;
+        auto part = systems[i].lock_step(depth, calls);
+        if (!part.ok()) {
+          return Fail(absl::StrCat("lock-step of ", systems[i].name, " at depth ", depth),
+                      part.status());
+        }
+        samples[i].insert(samples[i].end(), part->begin(), part->end());
+      }
+    }
+    for (size_t i = 0; i < systems.size(); ++i) {
+      systems[i].figures[depth].latency = Summarize(samples[i]);
     }
     for (int n : options.in_flight) {
-      for (System& system : systems) {
-        auto rate = system.throughput(depth, options.throughput_calls, n);
-        if (!rate.ok()) {
-          return Fail(absl::StrCat("throughput of ", system.name, " at depth ", depth),
-                      rate.status());
+      std::vector<double> seconds(systems.size(), 0);
+      for (int round = 0; round < kRounds; ++round) {
+        for (size_t i = 0; i < systems.size(); ++i) {
+          int calls = Part(options.throughput_calls, round);
+          if (calls == 0) continue;
+          auto rate = systems[i].throughput(depth, calls, n);
+          if (!rate.ok()) {
+            return Fail(absl::StrCat("throughput of ", systems[i].name, " at depth ", depth),
+                        rate.status());
+          }
+          seconds[i] += calls / *rate;
         }
-        system.figures[depth].throughput[n] = *rate;
+      }
+      for (size_t i = 0; i < systems.size(); ++i) {
+        systems[i].figures[depth].throughput[n] = options.throughput_calls / seconds[i];
       }
     }
   }

@@ -1,9 +1,9 @@
 // `arbor-bench latency`: exec save/load through a tree of the requested shape,
 // lock-step percentiles and throughput with N in flight, per depth; with
 // --baseline (and --raw-curve) the same against a raw libzmq chain of as many
-// processes on the same hosts, measured interleaved with Arbor figure by
-// figure, and every figure as a ratio to the floor (the CURVE chain when
-// there is one, else the plaintext one).
+// processes on the same hosts, measured interleaved with Arbor (each figure
+// in ten rounds, every system in turn), and every figure as a ratio to the
+// floor (the CURVE chain when there is one, else the plaintext one).
 #ifndef ARBOR_TOOLS_BENCH_LATENCY_MODE_H_
 #define ARBOR_TOOLS_BENCH_LATENCY_MODE_H_
 
