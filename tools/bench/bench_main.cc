@@ -2,6 +2,7 @@
 // machine. `arbor-bench --help` for the modes; docs/BENCHMARKS.md for results.
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -222,6 +223,8 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "raw-echo") return arbor::bench::RunRawEcho(argv[2]);
 
   std::string mode = ParseArgs(argc, argv);
+  // A raw process that dies before reading its keys must fail the run, not kill it.
+  std::signal(SIGPIPE, SIG_IGN);
   auto bin_dir = arbor::process::SelfDirectory();
   TempDir dir;
   if (!bin_dir.ok() || dir.path().empty()) {
