@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -225,6 +226,14 @@ int main(int argc, char** argv) {
   std::string mode = ParseArgs(argc, argv);
   // A raw process that dies before reading its keys must fail the run, not kill it.
   std::signal(SIGPIPE, SIG_IGN);
+  // Flags first: a bad one exits (std::exit) before anything needs cleaning up.
+  std::optional<arbor::bench::LatencyOptions> latency;
+  std::optional<arbor::bench::ScaleOptions> scale;
+  if (mode == "latency") {
+    latency = LatencyFlags();
+  } else {
+    scale = ScaleFlags();
+  }
   auto bin_dir = arbor::process::SelfDirectory();
   TempDir dir;
   if (!bin_dir.ok() || dir.path().empty()) {
@@ -233,16 +242,14 @@ int main(int argc, char** argv) {
   }
   arbor::bench::Report report(absl::GetFlag(FLAGS_jsonl));
   bool ok = false;
-  if (mode == "latency") {
-    arbor::bench::LatencyOptions options = LatencyFlags();
-    options.bin_dir = *bin_dir;
-    options.dir = dir.path();
-    ok = arbor::bench::RunLatency(options, report);
+  if (latency) {
+    latency->bin_dir = *bin_dir;
+    latency->dir = dir.path();
+    ok = arbor::bench::RunLatency(*latency, report);
   } else {
-    arbor::bench::ScaleOptions options = ScaleFlags();
-    options.bin_dir = *bin_dir;
-    options.dir = dir.path();
-    ok = arbor::bench::RunScale(options, report);
+    scale->bin_dir = *bin_dir;
+    scale->dir = dir.path();
+    ok = arbor::bench::RunScale(*scale, report);
   }
   return report.Flush() && ok ? 0 : 1;
 }

@@ -111,7 +111,7 @@ absl::StatusOr<System> StartRaw(const LatencyOptions& options, const std::string
                               : options.local);
     }
     std::vector<RawProcess> plan = PlanRawChain(options.local, placement, options.dir,
-                                                absl::StrCat(name, "-", depth), curve);
+                                                absl::StrCat(curve ? "curve-" : "plain-", depth), curve);
     auto chain = RawChain::Start(options.bin_dir + "/arbor-bench", plan, SaveRequestBytes());
     if (!chain.ok()) {
       return absl::Status(chain.status().code(), absl::StrCat("starting the ", name, " chain: ",
