@@ -74,8 +74,9 @@ for k in $(seq 1 "$count"); do
 done
 
 # In the background, so a signal runs the traps at once (bash defers them
-# while a foreground child runs).
-"$ip" netns exec "$local_ns" "$build/arbor-bench" latency --hosts "$work/hosts" "$@" &
+# while a foreground child runs); its temporary directory inside ours, so a
+# bench killed by the cleanup leaves nothing either.
+TMPDIR=$work "$ip" netns exec "$local_ns" "$build/arbor-bench" latency --hosts "$work/hosts" "$@" &
 status=0
 wait $! || status=$?
 exit "$status"
