@@ -490,5 +490,43 @@ TEST_F(HostsTest, AHostLostIsUnavailableThenDeadAndTheRestAnswers) {
   EXPECT_TRUE(arbor->FinishCleanly());
 }
 
+// A frozen parent on another host is silence, not death: its subtree is
+// reported unavailable (the detector on the controller's host), its children
+// on h2 and h3 stay where they are (their connections to h1 stay up: its
+// kernel still answers), and after SIGCONT everything is back as it was.
+TEST_F(HostsTest, AFrozenParentOnAnotherHostMovesNobody) {
+  std::unique_ptr<ArborProcess> arbor = StartController({"--sync"});
+  ASSERT_TRUE(arbor->started());
+  pid_t p1, p2, p3;
+  ASSERT_TRUE(arbor->Create("1 @h1", &p1));
+  ASSERT_TRUE(arbor->Create("2 1 @h2", &p2));
+  ASSERT_TRUE(arbor->Create("3 1 @h3", &p3));
+  arbor->Send("exec 2 k 2");
+  ASSERT_TRUE(arbor->ExpectLine("Ok:2"));
+  arbor->Send("heartbit 100");
+  ASSERT_TRUE(arbor->ExpectLine("Ok"));
+  ASSERT_TRUE(arbor->SignalWorker(p1, SIGSTOP));
+  ExpectLines(*arbor, {"Heartbit: node 1 is unavailable now", "Heartbit: node 2 is unavailable now",
+                       "Heartbit: node 3 is unavailable now"});
+  arbor->Send("exec 3 k 3");
+  EXPECT_TRUE(arbor->ExpectLine("Error:3: Node is unavailable"));
+  // Long enough for an orphan to have moved, had it judged its parent gone
+  // (its adopt timeout is 1 s): the detector has seen 10 periods of silence.
+  arbor->Send("ping 2");
+  EXPECT_TRUE(arbor->ExpectLine("Ok: 0"));
+  ASSERT_TRUE(arbor->SignalWorker(p1, SIGCONT));
+  ExpectLines(*arbor, {"Heartbit: node 1 is available again", "Heartbit: node 2 is available again",
+                       "Heartbit: node 3 is available again"});
+  arbor->Send("exec 2 k");
+  EXPECT_TRUE(arbor->ExpectLine("Ok:2: 2"));
+  arbor->Send("exec 3 k 3");
+  EXPECT_TRUE(arbor->ExpectLine("Ok:3"));
+  arbor->Send("tree");
+  ExpectLines(*arbor, {absl::StrCat("1 pid ", p1, " available @h1"),
+                       absl::StrCat("  2 pid ", p2, " available @h2"),
+                       absl::StrCat("  3 pid ", p3, " available @h3")});
+  EXPECT_TRUE(arbor->FinishCleanly());
+}
+
 }  // namespace
 }  // namespace arbor::testing
