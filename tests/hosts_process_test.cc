@@ -170,11 +170,12 @@ void HostsTest::TreeOverThreeHosts(const Isolation& isolation) {
 
 TEST_F(HostsTest, ATreeOverThreeHostsAnswersLikeOne) { TreeOverThreeHosts({}); }
 
-// Each host with its own pids and a monotonic clock 1000 s ahead of the
-// controller's: a budget stays relative (no sent_mono_us across hosts), so no
-// request looks 1000 s late on arrival.
+// Each host with its own pids and its own monotonic clock, hK's k x 1000 s
+// ahead of the controller's: a budget stays relative (no sent_mono_us across
+// hosts, between workers too), so no request looks late on arrival.
 TEST_F(HostsTest, BudgetsHoldWithClocksOffsetBetweenHosts) {
-  TreeOverThreeHosts({/*private_pids=*/true, /*monotonic_offset=*/absl::Seconds(1000)});
+  TreeOverThreeHosts({/*private_pids=*/true, /*monotonic_offset=*/absl::Seconds(1000),
+                      /*offset_per_host=*/true});
 }
 
 // A launcher that hands the worker a wrong key: the parent's (a server key

@@ -278,8 +278,10 @@ std::vector<std::string> SimulatedHosts::Exec(const SimulatedHost& host,
 std::string SimulatedHosts::HostsFile(const Isolation& isolation) const {
   std::string file = absl::StrCat("local ", controller().address, "\n");
   for (int k = 1; k <= size(); ++k) {
+    Isolation own = isolation;
+    if (own.offset_per_host) own.monotonic_offset *= k;
     absl::StrAppend(&file, host(k).name, " ", host(k).address, " ",
-                    JoinArgv(Launcher(host(k), isolation)), "\n");
+                    JoinArgv(Launcher(host(k), own)), "\n");
   }
   return file;
 }

@@ -75,6 +75,9 @@ struct Isolation {
   // seconds ahead of the machine's (whole seconds; may be negative as long as
   // the clock stays >= 0).
   absl::Duration monotonic_offset = absl::ZeroDuration();
+  // In HostsFile(): host hK's clock is k x monotonic_offset ahead, so no two
+  // hosts share a clock.
+  bool offset_per_host = false;
 };
 
 // The `unshare ...` words for `isolation` (empty when it asks for nothing).
@@ -115,7 +118,8 @@ class SimulatedHosts {
   // Launcher(host, isolation) followed by `argv`.
   std::vector<std::string> Exec(const SimulatedHost& host, const std::vector<std::string>& argv,
                                 const Isolation& isolation = {}) const;
-  // A hosts file (hosts/hosts_file.h): `local ADDRESS`, then `hK ADDRESS LAUNCHER...`.
+  // A hosts file (hosts/hosts_file.h): `local ADDRESS`, then `hK ADDRESS LAUNCHER...`
+  // (with `isolation`, its offset scaled by k if it says so).
   std::string HostsFile(const Isolation& isolation = {}) const;
 
   // Sets host k's link down / up again.
