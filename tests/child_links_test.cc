@@ -137,6 +137,40 @@ TEST_F(ChildLinksTest, ThePlainSocketCannotSpeakForACurveChild) {
   EXPECT_FALSE(links_->OverCurve(5));
 }
 
+TEST_F(ChildLinksTest, ANodeOfAnotherHostIsNeverHeardOnThePlainSocket) {
+  keys_[7] = testing::NewKeys();
+  tokens_[7] = *transport::NewRoutingToken();
+  ASSERT_THAT(links_->Allow(7, keys_[7].public_z85, tokens_[7], /*curve_only=*/true), IsOk());
+  // Before it ever connected: a local process claims it on the plain socket.
+  transport::Socket& rogue = Peer("7", std::nullopt);
+  SendHello(rogue, 7);
+  ASSERT_TRUE(rig_.RunUntil([this] { return !dropped_.empty(); }));
+  EXPECT_EQ(dropped_[0], absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(heard_, IsEmpty());
+}
+
+TEST_F(ChildLinksTest, AnOlderIncarnationsOpenConnectionIsNotHeard) {
+  transport::Socket& old_five = Peer(RoutingId(5), keys_[5]);
+  SendHello(old_five, 5);
+  ASSERT_TRUE(rig_.RunUntil([this] { return !heard_.empty(); }));
+  // Node 5 is created again (here, on the controller's host): its old process's
+  // connection, still open, no longer speaks for it, and the new one links on
+  // the plain socket.
+  ASSERT_THAT(links_->Allow(5, testing::NewKeys().public_z85, *transport::NewRoutingToken(),
+                            /*curve_only=*/false),
+              IsOk());
+  EXPECT_FALSE(links_->OverCurve(5));
+  SendHello(old_five, 5);
+  ASSERT_TRUE(rig_.RunUntil([this] { return !dropped_.empty(); }));
+  EXPECT_EQ(dropped_[0], absl::StatusCode::kPermissionDenied);
+  EXPECT_FALSE(links_->OverCurve(5));
+  transport::Socket& new_five = Peer("5", std::nullopt);
+  SendHello(new_five, 5);
+  ASSERT_TRUE(rig_.RunUntil([this] { return heard_.size() == 2; }));
+  ASSERT_THAT(links_->Send(5, Beat()), IsOk());
+  ASSERT_TRUE(rig_.RunUntil([this] { return !InboxOf(1).empty(); }));
+}
+
 TEST_F(ChildLinksTest, AnotherValidKeyGetsNothingOfAChild) {
   transport::Socket& five = Peer(RoutingId(5), keys_[5]);
   SendHello(five, 5);

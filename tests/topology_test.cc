@@ -337,6 +337,17 @@ TEST(SetLinkUpTest, LeafDeadAndCreatingNodes) {
   EXPECT_THAT(t.SetLinkUp(7, true), IsEmpty());
 }
 
+TEST(SetLinkUpTest, ADeadNodesLinkNeverComesUp) {
+  Topology t;
+  AddAlive(t, {{1, -1}, {2, 1}, {3, 2}});
+  EXPECT_THAT(Lines(t.SetLinkUp(2, false)), ElementsAre("2-", "3-"));
+  t.MarkDead(2);
+  // What it sent before it died, arriving late (a cut link restored), never
+  // brings it or what is behind it back.
+  EXPECT_THAT(t.SetLinkUp(2, true), IsEmpty());
+  EXPECT_FALSE(t.Reachable(3));
+}
+
 TEST(ClearLinksTest, EveryLinkUpSilently) {
   Topology t;
   AddAlive(t, {{1, -1}, {2, 1}, {3, -1}});

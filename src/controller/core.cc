@@ -136,13 +136,8 @@ void Core::OnEnvelope(NodeId from, v1::Envelope& envelope) {
     case v1::Envelope::kLinkState: {
       const v1::LinkState& state = envelope.link_state();
       const tree::Node* node = topology_.Find(state.id());
-      // Only the node's current parent speaks for its link; a dead node's link
-      // never comes up again: frames it sent before it died may still arrive
-      // (a cut link's TCP retransmits them once it is back), and its subtree
-      // stays unreachable behind it. (Its going down is still reported: the
-      // Heartbit line follows a kill -9.)
-      if (node != nullptr && node->parent == state.reporter() &&
-          !(state.up() && node->state == tree::Lifecycle::kDead) && detector_.enabled()) {
+      // Only the node's current parent speaks for its link.
+      if (node != nullptr && node->parent == state.reporter() && detector_.enabled()) {
         ApplyLinks({{state.id(), state.up()}});
       }
       return;

@@ -56,7 +56,9 @@ void Core::Create(NodeId id, NodeId parent, const std::string& host, absl::Durat
     }
     keys = *std::move(made);
     secrets = launch::WorkerSecrets{keys.secret_z85, *std::move(token)};
-    if (absl::Status ok = children_->keys().Allow(id, keys.public_z85, secrets.token); !ok.ok()) {
+    if (absl::Status ok = children_->Allow(id, keys.public_z85, secrets.token,
+                                           /*curve_only=*/where->name != hosts::kLocal);
+        !ok.ok()) {
       done(absl::InternalError(ok.message()));
       return;
     }
@@ -72,6 +74,7 @@ void Core::Create(NodeId id, NodeId parent, const std::string& host, absl::Durat
   ask.mutable_create_request()->set_child_id(id);
   ask.mutable_create_request()->set_child_public_key(keys.public_z85);
   ask.mutable_create_request()->set_child_token(secrets.token);
+  ask.mutable_create_request()->set_host(where->name);
   Call(parent, ask, std::min(TimeoutOr(timeout), options_.request_timeout),
        [this, id, deadline, secrets = std::move(secrets),
         done = std::move(done)](wire::Outcome reply) mutable {
@@ -158,7 +161,7 @@ void Core::SpawnWorker(NodeId id, absl::Time deadline, const launch::WorkerSecre
   if (!local) {
     absl::StatusOr<process::StderrPipe> made = process::StderrPipe::Create();
     if (!made.ok()) {
-      topology_.AbortCreate(id);
+      AbortCreate(id);
       done(made.status());
       return;
     }

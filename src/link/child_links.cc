@@ -1,5 +1,7 @@
 #include "link/child_links.h"
 
+#include <atomic>
+
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -18,6 +20,7 @@ absl::StatusOr<std::unique_ptr<ChildLinks>> ChildLinks::Bind(transport::Context&
       absl::WrapUnique(new ChildLinks(loop, zap, options, std::move(on_envelope),
                                       std::move(on_drop), std::move(stop), std::move(after)));
   ChildLinks* self = links.get();
+  static std::atomic<int> monitors = 0;  // each monitor's inproc name is unique
   if (!options.plain_bind.empty()) {
     ASSIGN_OR_RETURN(transport::Socket socket, transport::Socket::Router(context, options.sockets));
     links->plain_.emplace(std::move(socket));
@@ -36,7 +39,8 @@ absl::StatusOr<std::unique_ptr<ChildLinks>> ChildLinks::Bind(transport::Context&
     // A peer without CURVE, or with a key nobody issued, never gets a frame
     // through: its failed handshake is what there is to count.
     ASSIGN_OR_RETURN(links->monitor_,
-                     transport::Monitor::Attach(context, *links->curve_, "child-links",
+                     transport::Monitor::Attach(context, *links->curve_,
+                                                absl::StrCat("child-links.", ++monitors),
                                                 transport::MonitorScope::kWithHandshakes));
     loop.AddSocket(links->monitor_->events(), [self] { self->OnMonitorEvent(); });
     loop.AddSocket(*links->curve_,
@@ -64,10 +68,16 @@ void ChildLinks::Read(transport::Socket& socket, Receiver& receiver, bool curve)
       socket, PeerShape::kRouter, options_.receive_batch,
       [this, curve](NodeId from, v1::Envelope& envelope, std::string_view bytes) {
         if (curve) {
+          const std::string* current = keys_.RoutingIdOf(from);
+          if (current == nullptr || *current != curve_receiver_.user_id()) {
+            on_drop_(from, absl::PermissionDeniedError(absl::StrCat(
+                               "an old incarnation's connection of node ", from)));
+            return;
+          }
           // A child's (re-)connection starts with its Hello: replies go back
           // over CURVE from then on.
           if (envelope.has_hello()) curve_children_.insert(from);
-        } else if (curve_children_.contains(from)) {
+        } else if (curve_children_.contains(from) || curve_only_.contains(from)) {
           on_drop_(from, absl::PermissionDeniedError(absl::StrCat(
                              "node ", from, " links over CURVE, not on the plain socket")));
           return;
@@ -77,6 +87,18 @@ void ChildLinks::Read(transport::Socket& socket, Receiver& receiver, bool curve)
       [this](NodeId from, const absl::Status& why) { on_drop_(from, why); },
       [this] { return stop_(); });
   after_();
+}
+
+absl::Status ChildLinks::Allow(NodeId id, std::string_view public_z85, std::string_view token,
+                               bool curve_only) {
+  RETURN_IF_ERROR(keys_.Allow(id, public_z85, token));
+  curve_children_.erase(id);
+  if (curve_only) {
+    curve_only_.insert(id);
+  } else {
+    curve_only_.erase(id);
+  }
+  return absl::OkStatus();
 }
 
 void ChildLinks::OnMonitorEvent() {

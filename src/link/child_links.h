@@ -6,10 +6,12 @@
 // message's routing id to its key (link/receiver.h). Either may be absent: a
 // worker on another host has no plain one, a single host needs no CURVE one.
 //
-// A child links over CURVE from its first Hello there until it is forgotten:
-// from then on the plain ROUTER drops whatever claims its id (a local process
-// that can reach the plain socket cannot divert a remote child's replies), and
-// replies go to its routing id with its token. A failed CURVE handshake (no
+// A child links over CURVE from its first Hello there until it is forgotten,
+// and a node issued for another host only ever does: the plain ROUTER drops
+// whatever claims such an id (a local process that can reach the plain socket
+// cannot divert a remote node's replies), and replies go to its routing id
+// with its token. A CURVE frame counts only while its key is the current
+// incarnation's (an old connection of a dead one stays open until it drops). A failed CURVE handshake (no
 // CURVE, a key not issued) is reported as a drop, like a refused frame.
 #ifndef ARBOR_LINK_CHILD_LINKS_H_
 #define ARBOR_LINK_CHILD_LINKS_H_
@@ -68,6 +70,12 @@ class ChildLinks {
 
   // The keys the CURVE ROUTER accepts, as which node.
   KeyRing& keys() { return keys_; }
+  // A new incarnation of `id` (KeyRing::Allow's statuses): its key and token
+  // are accepted, the link of any older one is forgotten, and with
+  // `curve_only` (it runs off the controller's host) the plain socket never
+  // speaks for it.
+  absl::Status Allow(NodeId id, std::string_view public_z85, std::string_view token,
+                     bool curve_only);
 
   // Sends to `child` over CURVE once it said Hello there, else on the plain
   // socket: link::SendRouted's statuses (UNAVAILABLE without a link).
@@ -109,6 +117,7 @@ class ChildLinks {
   std::string plain_endpoint_, curve_endpoint_;
   Receiver plain_receiver_, curve_receiver_;
   absl::flat_hash_set<NodeId> curve_children_;  // who said Hello over CURVE
+  absl::flat_hash_set<NodeId> curve_only_;      // who runs off the controller's host
 };
 
 }  // namespace arbor::link

@@ -58,6 +58,9 @@ class Receiver {
   // (ROUTER_HANDOVER runs after ZAP) nothing it sends is taken. Applies to
   // Drain(Socket&, kRouter, ...).
   void RequireUserIds(bool require) { require_user_ids_ = require; }
+  // With RequireUserIds: the User-Id of the message being handed on (valid
+  // inside the EnvelopeFn).
+  const std::string& user_id() const { return user_id_; }
 
   // Reads and handles messages until none is waiting, `budget` envelopes were
   // taken, or `stop()` is true (checked before each message and each batch

@@ -252,8 +252,10 @@ void Worker::Execute(v1::Envelope& request) {
 
 void Worker::AllowKey(const v1::CreateRequest& create) {
   if (create.child_public_key().empty() || children_->curve_endpoint().empty()) return;
-  absl::Status allowed =
-      children_->keys().Allow(create.child_id(), create.child_public_key(), create.child_token());
+  // Off the controller's host it can only ever reach us over CURVE.
+  bool curve_only = !create.host().empty() && create.host() != "local";
+  absl::Status allowed = children_->Allow(create.child_id(), create.child_public_key(),
+                                          create.child_token(), curve_only);
   if (!allowed.ok()) log_.Warn("key of node %d refused: %s", create.child_id(), allowed.ToString());
 }
 

@@ -173,12 +173,6 @@ absl::Status Topology::CheckHello(const HelloClaim& claim) const {
   if (parent->state == Lifecycle::kDead) return absl::NotFoundError("the parent is dead");
   // Never under its own subtree (a forged or garbled Hello).
   if (IsOnRoute(claim.id, claim.parent)) return absl::InvalidArgumentError("under itself");
-  // A node only ever moves up (to a removed parent's parent, or adopted by an
-  // ancestor): a Hello naming anyone else as its parent is forged (by a worker
-  // holding some key of the tree, which can claim any public key).
-  if (!IsOnRoute(claim.parent, claim.id)) {
-    return absl::InvalidArgumentError("under a node that is not one of its ancestors");
-  }
   // It came up through its parent's root: not through a stale link.
   if (Route(claim.parent).front() != claim.from) {
     return absl::InvalidArgumentError("through another root than its parent's");
@@ -363,6 +357,10 @@ std::vector<Transition> Topology::SetLinkUp(NodeId id, bool up) {
   std::vector<Transition> out;
   Node* n = Mutable(id);
   if (n == nullptr) return out;
+  // A dead node's link never comes up again: what it sent before it died may
+  // still arrive (a cut link's TCP retransmits it once the link is back), and
+  // its subtree stays unreachable behind it.
+  if (up && n->state == Lifecycle::kDead) return out;
   n->link_up = up;
   std::vector<NodeId> affected = Subtree(id);
   std::sort(affected.begin(), affected.end());
