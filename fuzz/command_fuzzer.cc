@@ -241,7 +241,14 @@ void CheckParse(const std::string& line) {
   std::string_view stripped = line;
   if (!stripped.empty() && stripped.back() == '\r') stripped.remove_suffix(1);
   std::vector<std::string_view> w = Words(stripped);
-  bool blank_or_comment = w.empty() || w[0][0] == '#';
+  // A word starting with '#' starts a comment to the end of the line.
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (w[i][0] == '#') {
+      w.resize(i);
+      break;
+    }
+  }
+  bool blank_or_comment = w.empty();
   ARBOR_FUZZ_CHECK(std::holds_alternative<std::monostate>(parsed) == blank_or_comment);
   if (const auto* error = std::get_if<cli::ParseError>(&parsed)) CheckError(*error, w);
   if (const auto* command = std::get_if<cli::Command>(&parsed)) {

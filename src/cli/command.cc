@@ -1,5 +1,7 @@
 #include "cli/command.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/strings.h"
@@ -117,7 +119,11 @@ Parsed ParseBare(const std::vector<std::string_view>& w) {
 Parsed ParseLine(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   std::vector<std::string_view> w = SplitWords(line);
-  if (w.empty() || w[0][0] == '#') return std::monostate{};
+  // A word that starts with '#' starts a comment, to the end of the line (no
+  // key, id or value can start with one).
+  auto comment = std::find_if(w.begin(), w.end(), [](std::string_view x) { return x[0] == '#'; });
+  w.erase(comment, w.end());
+  if (w.empty()) return std::monostate{};
   std::string_view verb = w[0];
   if (verb == "create") return ParseCreate(w);
   if (verb == "exec") return ParseExec(w);
