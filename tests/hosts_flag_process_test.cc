@@ -46,12 +46,8 @@ TEST(HostsFlagProcessTest, AHostNamedByADnsNameWorks) {
   pid_t p1, p2;
   ASSERT_TRUE(arbor.Create("1 @h1", &p1));
   ASSERT_TRUE(arbor.Create("2 1", &p2));
-  arbor.Send("exec 2 k 5");
-  EXPECT_TRUE(arbor.ExpectLine("Ok:2"));
-  arbor.Send("exec 2 k");
-  EXPECT_TRUE(arbor.ExpectLine("Ok:2: 5"));
-  arbor.Send("hosts");
-  EXPECT_TRUE(arbor.ExpectLine("local localhost nodes=0"));
+  EXPECT_TRUE(arbor.ExpectAnswers(
+      {{"exec 2 k 5", "Ok:2"}, {"exec 2 k", "Ok:2: 5"}, {"hosts", "local localhost nodes=0"}}));
   EXPECT_TRUE(arbor.ExpectLine("h1 localhost nodes=2"));
   EXPECT_TRUE(arbor.FinishCleanly());
 }

@@ -67,11 +67,6 @@ int64_t DroppedFrames(ArborProcess& arbor) {
   return n;
 }
 
-// Each of `lines`, in order, is the next line `arbor` prints.
-void ExpectLines(ArborProcess& arbor, const std::vector<std::string>& lines) {
-  for (const std::string& line : lines) EXPECT_TRUE(arbor.ExpectLine(line));
-}
-
 class HostsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -95,6 +90,13 @@ class HostsTest : public ::testing::Test {
                                      ARBOR_BIN, "--hosts", path};
     args.insert(args.end(), flags.begin(), flags.end());
     return std::make_unique<ArborProcess>(args, ip_);
+  }
+
+  // Host k's line of a hosts file, its launcher followed by `wrapper` (a
+  // script of the test's in the worker's place, or "").
+  std::string HostLine(int k, const std::string& wrapper) const {
+    return absl::StrCat("h", k, " ", hosts_->host(k).address, " ",
+                        JoinArgv(hosts_->Launcher(hosts_->host(k))), wrapper, "\n");
   }
 
   void TreeOverThreeHosts(const Isolation& isolation);
@@ -130,21 +132,16 @@ void HostsTest::TreeOverThreeHosts(const Isolation& isolation) {
               HasSubstr("--parent_curve_endpoint=tcp://" + hosts_->host(2).address + ":"));
   EXPECT_THAT(ReadCmdline(p4), Not(HasSubstr("--parent_endpoint=")));
   EXPECT_THAT(ReadCmdline(p5), HasSubstr("--parent_endpoint=ipc://"));
-  arbor->Send("exec 4 k 7");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:4"));
-  arbor->Send("exec 4 k");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:4: 7"));
-  arbor->Send("exec 6 k");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:6: 'k' not found"));
-  arbor->Send("ping 3");
-  EXPECT_TRUE(arbor->ExpectLine("Ok: 1"));
+  EXPECT_TRUE(arbor->ExpectAnswers({{"exec 4 k 7", "Ok:4"},
+                                    {"exec 4 k", "Ok:4: 7"},
+                                    {"exec 6 k", "Ok:6: 'k' not found"},
+                                    {"ping 3", "Ok: 1"}}));
   arbor->Send("tree");
-  ExpectLines(
-      *arbor,
+  EXPECT_TRUE(arbor->ExpectLines(
       {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  2 pid ", p2, " available @h1"),
        absl::StrCat("    3 pid ", p3, " available @h2"),
        absl::StrCat("      4 pid ", p4, " available"), absl::StrCat("5 pid ", p5, " available"),
-       absl::StrCat("  6 pid ", p6, " available @h3")});
+       absl::StrCat("  6 pid ", p6, " available @h3")}));
   arbor->Send("hosts");
   EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("local ", hosts_->controller().address, " nodes=2")));
   for (int k = 1; k <= 3; ++k) {
@@ -152,18 +149,13 @@ void HostsTest::TreeOverThreeHosts(const Isolation& isolation) {
         absl::StrCat("h", k, " ", hosts_->host(k).address, " nodes=", k == 1 ? 2 : 1)));
   }
   // Node 3 (h2) moves up to node 1 (h1) with its data and its child on local.
-  arbor->Send("remove 2");
-  EXPECT_TRUE(arbor->ExpectLine("Ok"));
-  arbor->Send("exec 4 k");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:4: 7"));
-  arbor->Send("exec 3 j 1");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:3"));
+  EXPECT_TRUE(
+      arbor->ExpectAnswers({{"remove 2", "Ok"}, {"exec 4 k", "Ok:4: 7"}, {"exec 3 j 1", "Ok:3"}}));
   arbor->Send("tree");
-  ExpectLines(
-      *arbor,
+  EXPECT_TRUE(arbor->ExpectLines(
       {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  3 pid ", p3, " available @h2"),
        absl::StrCat("    4 pid ", p4, " available"), absl::StrCat("5 pid ", p5, " available"),
-       absl::StrCat("  6 pid ", p6, " available @h3")});
+       absl::StrCat("  6 pid ", p6, " available @h3")}));
   EXPECT_TRUE(arbor->FinishCleanly());
   for (int k = 1; k <= 3; ++k) EXPECT_THAT(hosts_->Pids(hosts_->host(k)), ::testing::IsEmpty());
 }
@@ -184,32 +176,25 @@ TEST_F(HostsTest, BudgetsHoldWithClocksOffsetBetweenHosts) {
 TEST_F(HostsTest, AWorkerWithAWrongKeyIsASpawnFailure) {
   const std::string& dir = dir_.path();
   std::string wrong_server = dir + "/wrong-server-key";
-  WriteFile(wrong_server, absl::StrCat("#!/bin/bash\n"
-                                       "out=()\n"
-                                       "for a in \"$@\"; do\n"
-                                       "  case \"$a\" in --parent_key=*) out+=(\"--parent_key=",
-                                       Z85ToHex(NewKeys().public_z85),
-                                       "\");; *) out+=(\"$a\");; esac\n"
-                                       "done\n"
-                                       "exec \"${out[@]}\"\n"));
+  WriteScript(wrong_server, absl::StrCat("#!/bin/bash\n"
+                                         "out=()\n"
+                                         "for a in \"$@\"; do\n"
+                                         "  case \"$a\" in --parent_key=*) out+=(\"--parent_key=",
+                                         Z85ToHex(NewKeys().public_z85),
+                                         "\");; *) out+=(\"$a\");; esac\n"
+                                         "done\n"
+                                         "exec \"${out[@]}\"\n"));
   std::string wrong_own = dir + "/wrong-own-key";
   // Its stdin: another secret (its token kept), then the controller's lifeline
   // as it was.
-  WriteFile(wrong_own, absl::StrCat("#!/bin/bash\n"
-                                    "read -r secret token\n"
-                                    "exec \"$@\" < <(echo '",
-                                    NewKeys().secret_z85, " '\"$token\"; exec cat)\n"));
-  for (const std::string& script : {wrong_server, wrong_own}) {
-    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
-  }
+  WriteScript(wrong_own, absl::StrCat("#!/bin/bash\n"
+                                      "read -r secret token\n"
+                                      "exec \"$@\" < <(echo '",
+                                      NewKeys().secret_z85, " '\"$token\"; exec cat)\n"));
   // h1 and h2 run their workers through those; h3 is honest.
-  auto line = [this](int k, const std::string& wrapper) {
-    return absl::StrCat("h", k, " ", hosts_->host(k).address, " ",
-                        JoinArgv(hosts_->Launcher(hosts_->host(k))), wrapper, "\n");
-  };
   std::string file =
-      absl::StrCat("local ", hosts_->controller().address, "\n", line(1, " " + wrong_server),
-                   line(2, " " + wrong_own), line(3, ""));
+      absl::StrCat("local ", hosts_->controller().address, "\n", HostLine(1, " " + wrong_server),
+                   HostLine(2, " " + wrong_own), HostLine(3, ""));
   std::unique_ptr<ArborProcess> arbor = StartController({"--sync"}, {}, file);
   ASSERT_TRUE(arbor->started());
   absl::Time start = absl::Now();
@@ -242,10 +227,7 @@ TEST_F(HostsTest, AnOrphanReattachesToAnAncestorOnAnotherHost) {
   ASSERT_TRUE(arbor->Create("2 1 @h2", &p2));
   ASSERT_TRUE(arbor->Create("3 2 @h3", &p3));
   ASSERT_TRUE(arbor->Create("4 3", &p4));
-  arbor->Send("exec 3 k 30");
-  ASSERT_TRUE(arbor->ExpectLine("Ok:3"));
-  arbor->Send("exec 4 k 40");
-  ASSERT_TRUE(arbor->ExpectLine("Ok:4"));
+  ASSERT_TRUE(arbor->ExpectAnswers({{"exec 3 k 30", "Ok:3"}, {"exec 4 k 40", "Ok:4"}}));
   absl::StatusOr<std::unique_ptr<client::Client>> client = client::Client::Connect(endpoint);
   ASSERT_THAT(client, IsOk());
   EventLog events;
@@ -257,15 +239,12 @@ TEST_F(HostsTest, AnOrphanReattachesToAnAncestorOnAnotherHost) {
       events.WaitForEvent(3, client::EventKind::kAdopted, killed + absl::Seconds(3));
   ASSERT_TRUE(adopted.has_value());
   EXPECT_EQ(adopted->parent, 1);
-  arbor->Send("exec 3 k");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:3: 30"));
-  arbor->Send("exec 4 k");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:4: 40"));
+  EXPECT_TRUE(arbor->ExpectAnswers({{"exec 3 k", "Ok:3: 30"}, {"exec 4 k", "Ok:4: 40"}}));
   arbor->Send("tree");
-  ExpectLines(*arbor, {absl::StrCat("1 pid ", p1, " available @h1"),
-                       absl::StrCat("  2 pid ", p2, " dead @h2"),
-                       absl::StrCat("  3 pid ", p3, " available @h3"),
-                       absl::StrCat("    4 pid ", p4, " available @h3")});
+  EXPECT_TRUE(arbor->ExpectLines({absl::StrCat("1 pid ", p1, " available @h1"),
+                                  absl::StrCat("  2 pid ", p2, " dead @h2"),
+                                  absl::StrCat("  3 pid ", p3, " available @h3"),
+                                  absl::StrCat("    4 pid ", p4, " available @h3")}));
   client->reset();
   EXPECT_TRUE(arbor->FinishCleanly());
 }
@@ -297,19 +276,14 @@ TEST_F(HostsTest, EveryRemoteWorkerExitsWhenTheControllerIsKilled) {
 TEST_F(HostsTest, IntrudersClaimingAChildGetNothing) {
   const std::string stolen = dir_.path() + "/stolen";
   std::string leak = dir_.path() + "/leak";
-  WriteFile(leak, absl::StrCat("#!/bin/bash\n"
-                               "read -r line\n"
-                               "echo \"$line\" > '",
-                               stolen,
-                               "'\n"
-                               "exec \"$@\" < <(echo \"$line\"; exec cat)\n"));
-  std::filesystem::permissions(leak, std::filesystem::perms::owner_all);
-  auto line = [this](int k, const std::string& wrapper) {
-    return absl::StrCat("h", k, " ", hosts_->host(k).address, " ",
-                        JoinArgv(hosts_->Launcher(hosts_->host(k))), wrapper, "\n");
-  };
-  std::string file = absl::StrCat("local ", hosts_->controller().address, "\n", line(1, ""),
-                                  line(2, ""), line(3, " " + leak));
+  WriteScript(leak, absl::StrCat("#!/bin/bash\n"
+                                 "read -r line\n"
+                                 "echo \"$line\" > '",
+                                 stolen,
+                                 "'\n"
+                                 "exec \"$@\" < <(echo \"$line\"; exec cat)\n"));
+  std::string file = absl::StrCat("local ", hosts_->controller().address, "\n", HostLine(1, ""),
+                                  HostLine(2, ""), HostLine(3, " " + leak));
   std::unique_ptr<ArborProcess> arbor = StartController({"--sync"}, {}, file);
   ASSERT_TRUE(arbor->started());
   pid_t p1, p2, p3;
@@ -393,18 +367,14 @@ TEST_F(HostsTest, IntrudersClaimingAChildGetNothing) {
   while (dropped < expected && absl::Now() < deadline) dropped = DroppedFrames(*arbor);
   EXPECT_GE(dropped, expected);
   // Node 2 kept its link: its answers are right, and nothing went astray.
-  arbor->Send("exec 2 k");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:2: 2"));
-  arbor->Send("exec 2 k 22");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:2"));
-  arbor->Send("exec 2 k");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:2: 22"));
-  arbor->Send("ping 2");
-  EXPECT_TRUE(arbor->ExpectLine("Ok: 1"));
+  EXPECT_TRUE(arbor->ExpectAnswers({{"exec 2 k", "Ok:2: 2"},
+                                    {"exec 2 k 22", "Ok:2"},
+                                    {"exec 2 k", "Ok:2: 22"},
+                                    {"ping 2", "Ok: 1"}}));
   arbor->Send("tree");
-  ExpectLines(*arbor, {absl::StrCat("1 pid ", p1, " available @h1"),
-                       absl::StrCat("  2 pid ", p2, " available @h2"),
-                       absl::StrCat("  3 pid ", p3, " available @h3")});
+  EXPECT_TRUE(arbor->ExpectLines({absl::StrCat("1 pid ", p1, " available @h1"),
+                                  absl::StrCat("  2 pid ", p2, " available @h2"),
+                                  absl::StrCat("  3 pid ", p3, " available @h3")}));
   for (size_t i = 0; i < sockets.size(); ++i) {
     transport::Frames frames;
     absl::StatusOr<bool> got = sockets[i].Receive(frames);
@@ -442,9 +412,10 @@ TEST_F(HostsTest, AHostLostIsUnavailableThenDeadAndTheRestAnswers) {
   ASSERT_TRUE(arbor->ExpectLine("Ok"));
 
   ASSERT_THAT(hosts_->Cut(2), IsOk());
-  ExpectLines(*arbor, {"Heartbit: node 2 is unavailable now", "Heartbit: node 3 is unavailable now",
-                       "Heartbit: node 4 is unavailable now"});
-  const std::vector<std::pair<std::string, std::string>> rows = {
+  EXPECT_TRUE(arbor->ExpectLines({"Heartbit: node 2 is unavailable now",
+                                  "Heartbit: node 3 is unavailable now",
+                                  "Heartbit: node 4 is unavailable now"}));
+  EXPECT_TRUE(arbor->ExpectAnswers({
       {"exec 1 k 1", "Ok:1"},
       {"exec 6 k 6", "Ok:6"},
       {"exec 5 k 5", "Ok:5"},
@@ -452,11 +423,7 @@ TEST_F(HostsTest, AHostLostIsUnavailableThenDeadAndTheRestAnswers) {
       {"exec 4 k", "Error:4: Node is unavailable"},
       {"ping 6", "Ok: 1"},
       {"ping 2", "Ok: 0"},
-  };
-  for (const auto& [input, output] : rows) {
-    arbor->Send(input);
-    EXPECT_TRUE(arbor->ExpectLine(output)) << input;
-  }
+  }));
   // Its machine is gone: the launchers (here the workers themselves) end.
   ASSERT_THAT(hosts_->KillAll(hosts_->host(2), absl::Now() + absl::Seconds(10)), IsOk());
   EXPECT_EQ(events.WaitFor(2, client::EventKind::kLost), p2);
@@ -464,12 +431,12 @@ TEST_F(HostsTest, AHostLostIsUnavailableThenDeadAndTheRestAnswers) {
   arbor->Send("exec 1 k");
   EXPECT_TRUE(arbor->ExpectLine("Ok:1: 1"));
   arbor->Send("tree");
-  ExpectLines(*arbor, {absl::StrCat("1 pid ", p1, " available @h1"),
-                       absl::StrCat("  2 pid ", p2, " dead @h2"),
-                       absl::StrCat("    3 pid ", p3, " dead @h2"),
-                       absl::StrCat("    4 pid ", p4, " unavailable @h3"),
-                       absl::StrCat("  6 pid ", p6, " available @h1"),
-                       absl::StrCat("5 pid ", p5, " available @h3")});
+  EXPECT_TRUE(arbor->ExpectLines({absl::StrCat("1 pid ", p1, " available @h1"),
+                                  absl::StrCat("  2 pid ", p2, " dead @h2"),
+                                  absl::StrCat("    3 pid ", p3, " dead @h2"),
+                                  absl::StrCat("    4 pid ", p4, " unavailable @h3"),
+                                  absl::StrCat("  6 pid ", p6, " available @h1"),
+                                  absl::StrCat("5 pid ", p5, " available @h3")}));
   // Until h2 answers, node 4 cannot tell a lost parent from a frozen one (it
   // stays put); once connections there are refused it moves up to node 1.
   ASSERT_THAT(hosts_->Restore(2), IsOk());
@@ -481,12 +448,11 @@ TEST_F(HostsTest, AHostLostIsUnavailableThenDeadAndTheRestAnswers) {
   arbor->Send("exec 4 k");
   EXPECT_TRUE(arbor->ExpectLine("Ok:4: 40"));
   arbor->Send("tree");
-  ExpectLines(
-      *arbor,
+  EXPECT_TRUE(arbor->ExpectLines(
       {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  2 pid ", p2, " dead @h2"),
        absl::StrCat("    3 pid ", p3, " dead @h2"), absl::StrCat("  4 pid ", p4, " available @h3"),
        absl::StrCat("  6 pid ", p6, " available @h1"),
-       absl::StrCat("5 pid ", p5, " available @h3")});
+       absl::StrCat("5 pid ", p5, " available @h3")}));
   client->reset();
   EXPECT_TRUE(arbor->FinishCleanly());
 }
@@ -502,13 +468,11 @@ TEST_F(HostsTest, AFrozenParentOnAnotherHostMovesNobody) {
   ASSERT_TRUE(arbor->Create("1 @h1", &p1));
   ASSERT_TRUE(arbor->Create("2 1 @h2", &p2));
   ASSERT_TRUE(arbor->Create("3 1 @h3", &p3));
-  arbor->Send("exec 2 k 2");
-  ASSERT_TRUE(arbor->ExpectLine("Ok:2"));
-  arbor->Send("heartbit 100");
-  ASSERT_TRUE(arbor->ExpectLine("Ok"));
+  ASSERT_TRUE(arbor->ExpectAnswers({{"exec 2 k 2", "Ok:2"}, {"heartbit 100", "Ok"}}));
   ASSERT_TRUE(arbor->SignalWorker(p1, SIGSTOP));
-  ExpectLines(*arbor, {"Heartbit: node 1 is unavailable now", "Heartbit: node 2 is unavailable now",
-                       "Heartbit: node 3 is unavailable now"});
+  EXPECT_TRUE(arbor->ExpectLines({"Heartbit: node 1 is unavailable now",
+                                  "Heartbit: node 2 is unavailable now",
+                                  "Heartbit: node 3 is unavailable now"}));
   arbor->Send("exec 3 k 3");
   EXPECT_TRUE(arbor->ExpectLine("Error:3: Node is unavailable"));
   // Long enough for an orphan to have moved, had it judged its parent gone
@@ -516,16 +480,14 @@ TEST_F(HostsTest, AFrozenParentOnAnotherHostMovesNobody) {
   arbor->Send("ping 2");
   EXPECT_TRUE(arbor->ExpectLine("Ok: 0"));
   ASSERT_TRUE(arbor->SignalWorker(p1, SIGCONT));
-  ExpectLines(*arbor, {"Heartbit: node 1 is available again", "Heartbit: node 2 is available again",
-                       "Heartbit: node 3 is available again"});
-  arbor->Send("exec 2 k");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:2: 2"));
-  arbor->Send("exec 3 k 3");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:3"));
+  EXPECT_TRUE(arbor->ExpectLines({"Heartbit: node 1 is available again",
+                                  "Heartbit: node 2 is available again",
+                                  "Heartbit: node 3 is available again"}));
+  EXPECT_TRUE(arbor->ExpectAnswers({{"exec 2 k", "Ok:2: 2"}, {"exec 3 k 3", "Ok:3"}}));
   arbor->Send("tree");
-  ExpectLines(*arbor, {absl::StrCat("1 pid ", p1, " available @h1"),
-                       absl::StrCat("  2 pid ", p2, " available @h2"),
-                       absl::StrCat("  3 pid ", p3, " available @h3")});
+  EXPECT_TRUE(arbor->ExpectLines({absl::StrCat("1 pid ", p1, " available @h1"),
+                                  absl::StrCat("  2 pid ", p2, " available @h2"),
+                                  absl::StrCat("  3 pid ", p3, " available @h3")}));
   EXPECT_TRUE(arbor->FinishCleanly());
 }
 

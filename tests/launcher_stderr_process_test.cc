@@ -55,8 +55,7 @@ class LauncherStderrTest : public ::testing::Test {
   // An executable script in the test's directory.
   std::string Script(const std::string& name, const std::string& body) {
     std::string path = absl::StrCat(dir_.path(), "/", name);
-    WriteFile(path, "#!/bin/bash\n" + body);
-    std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+    WriteScript(path, "#!/bin/bash\n" + body);
     return path;
   }
   // `arbor --sync --hosts F` with `file` as F.

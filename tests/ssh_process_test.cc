@@ -263,18 +263,14 @@ TEST_F(SshTest, NodesOnAHostReachedThroughOpenSsh) {
   // The controller's children are the ssh clients; the workers run under sshd.
   EXPECT_EQ(ReadCmdline(p1).rfind(std::string("ssh") + '\0', 0), 0u) << ReadCmdline(p1);
   EXPECT_EQ(WorkersOn(*hosts_, h1()).size(), 2u);
-  arbor->Send("exec 3 k 7");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:3"));
-  arbor->Send("exec 3 k");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:3: 7"));
-  arbor->Send("exec 2 j 1");
-  EXPECT_TRUE(arbor->ExpectLine("Ok:2"));
-  arbor->Send("ping 2");
-  EXPECT_TRUE(arbor->ExpectLine("Ok: 1"));
+  EXPECT_TRUE(arbor->ExpectAnswers({{"exec 3 k 7", "Ok:3"},
+                                    {"exec 3 k", "Ok:3: 7"},
+                                    {"exec 2 j 1", "Ok:2"},
+                                    {"ping 2", "Ok: 1"}}));
   arbor->Send("tree");
-  EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("1 pid ", p1, " available @h1")));
-  EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("  2 pid ", p2, " available @h1")));
-  EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("    3 pid ", p3, " available")));
+  EXPECT_TRUE(arbor->ExpectLines({absl::StrCat("1 pid ", p1, " available @h1"),
+                                  absl::StrCat("  2 pid ", p2, " available @h1"),
+                                  absl::StrCat("    3 pid ", p3, " available")}));
   // Node 3 moves up to node 1 with its data; node 2's ssh session ends.
   arbor->Send("remove 2");
   EXPECT_TRUE(arbor->ExpectLine("Ok"));
@@ -282,8 +278,8 @@ TEST_F(SshTest, NodesOnAHostReachedThroughOpenSsh) {
   arbor->Send("exec 3 k");
   EXPECT_TRUE(arbor->ExpectLine("Ok:3: 7"));
   arbor->Send("tree");
-  EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("1 pid ", p1, " available @h1")));
-  EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("  3 pid ", p3, " available")));
+  EXPECT_TRUE(arbor->ExpectLines(
+      {absl::StrCat("1 pid ", p1, " available @h1"), absl::StrCat("  3 pid ", p3, " available")}));
   EXPECT_TRUE(WaitUntil([&] { return WorkersOn(*hosts_, h1()).size() == 1; }, Within()));
   EXPECT_TRUE(arbor->FinishCleanly());
   EXPECT_TRUE(OnlySshdLeft());
@@ -321,8 +317,8 @@ TEST_F(SshTest, AKeySshdDoesNotAcceptIsASpawnFailure) {
   arbor->Send("tree");  // nothing was made
   EXPECT_TRUE(arbor->ExpectLine("(empty)"));
   arbor->Send("hosts");
-  EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("local ", hosts_->controller().address, " nodes=0")));
-  EXPECT_TRUE(arbor->ExpectLine(absl::StrCat("h1 ", h1().address, " nodes=0")));
+  EXPECT_TRUE(arbor->ExpectLines({absl::StrCat("local ", hosts_->controller().address, " nodes=0"),
+                                  absl::StrCat("h1 ", h1().address, " nodes=0")}));
   EXPECT_TRUE(arbor->FinishCleanly());
   EXPECT_THAT(WorkersOn(*hosts_, h1()), IsEmpty());
   EXPECT_TRUE(OnlySshdLeft());

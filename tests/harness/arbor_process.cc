@@ -215,6 +215,25 @@ std::optional<std::string> ArborProcess::ReadLine(absl::Time deadline) {
   return ::testing::AssertionSuccess();
 }
 
+::testing::AssertionResult ArborProcess::ExpectLines(const std::vector<std::string>& expected,
+                                                     absl::Time deadline) {
+  for (const std::string& line : expected) {
+    if (::testing::AssertionResult got = ExpectLine(line, deadline); !got) return got;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+::testing::AssertionResult ArborProcess::ExpectAnswers(
+    const std::vector<std::pair<std::string, std::string>>& rows, absl::Time deadline) {
+  for (const auto& [input, output] : rows) {
+    if (!Send(input)) return ::testing::AssertionFailure() << "could not send '" << input << "'";
+    if (::testing::AssertionResult got = ExpectLine(output, deadline); !got) {
+      return got << " (input: '" << input << "')";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
 ::testing::AssertionResult ArborProcess::ExpectLinesAnyOrder(std::vector<std::string> expected,
                                                              absl::Time deadline) {
   std::vector<std::string> got;

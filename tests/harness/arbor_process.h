@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -74,6 +75,13 @@ class ArborProcess {
   std::optional<std::string> ReadLine(absl::Time deadline = Within());
   // The next line is exactly `expected`.
   ::testing::AssertionResult ExpectLine(std::string_view expected, absl::Time deadline = Within());
+  // The next lines are `expected`, in order (the first miss is the failure).
+  ::testing::AssertionResult ExpectLines(const std::vector<std::string>& expected,
+                                         absl::Time deadline = Within());
+  // For each row, sends its input line and expects its answer as the next line
+  // (--sync, or answers that come in order); the failure names the input.
+  ::testing::AssertionResult ExpectAnswers(
+      const std::vector<std::pair<std::string, std::string>>& rows, absl::Time deadline = Within());
   // The next expected.size() lines are `expected` in some order (for answers of
   // different nodes, which print as they complete).
   ::testing::AssertionResult ExpectLinesAnyOrder(std::vector<std::string> expected,

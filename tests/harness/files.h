@@ -54,6 +54,12 @@ inline std::optional<std::string> ReadTextFile(const std::string& path) {
   return text;
 }
 
+// Writes an executable script (mode 0700) at `path`.
+inline void WriteScript(const std::string& path, const std::string& text) {
+  WriteFile(path, text);
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+}
+
 inline mode_t ModeOf(const std::string& path) {
   struct stat st {};
   EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
