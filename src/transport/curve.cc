@@ -57,14 +57,6 @@ absl::StatusOr<std::string> NewRoutingToken() {
   return absl::BytesToHexString(absl::string_view(bytes, sizeof bytes));
 }
 
-bool IsRoutingToken(std::string_view text) {
-  if (text.size() != kRoutingTokenLength) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
 std::string CurveRoutingId(int64_t id, std::string_view token) {
   return absl::StrCat(id, ".", Sv(token));
 }

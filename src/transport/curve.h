@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "common/routing_token.h"
 
 namespace arbor::transport {
 
@@ -41,12 +42,11 @@ absl::StatusOr<std::string> PublicFromSecret(std::string_view secret_z85);
 // valid key cannot claim a real child's routing id (libzmq's ROUTER_HANDOVER,
 // which runs after ZAP, would give it the child's link): it would need the
 // token. The ZAP policy names an accepted key by that same routing id.
-inline constexpr size_t kRoutingTokenLength = 32;
+using ::arbor::IsRoutingToken;       // its shape (common/routing_token.h)
+using ::arbor::kRoutingTokenLength;  // in hex digits
 
 // A fresh token from the kernel's random source (getrandom(2)).
 absl::StatusOr<std::string> NewRoutingToken();
-// True when `text` has a token's shape.
-bool IsRoutingToken(std::string_view text);
 // "ID.TOKEN".
 std::string CurveRoutingId(int64_t id, std::string_view token);
 

@@ -2,10 +2,9 @@
 
 #include <google/protobuf/stubs/logging.h>
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
+#include "common/routing_token.h"
 #include "wire/batch.h"
 #include "wire/lineage.h"
 
@@ -22,13 +21,6 @@ absl::Status Check(bool ok, std::string_view what) { return ok ? absl::OkStatus(
 
 // A Z85 public key's length; its alphabet is the socket's to check.
 constexpr size_t kKeyLength = 40;
-
-// A routing token (transport/curve.h): 32 lowercase hex digits.
-bool IsToken(const std::string& token) {
-  return token.size() == 32 && std::all_of(token.begin(), token.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
 
 // How a process is reached (v1::Ancestor): at least one endpoint, and a CURVE
 // endpoint only with its key.
@@ -104,7 +96,7 @@ absl::Status ValidateBody(const v1::Envelope& e) {
       }
       if (e.create_request().child_public_key().empty()
               ? !e.create_request().child_token().empty()
-              : !IsToken(e.create_request().child_token())) {
+              : !IsRoutingToken(e.create_request().child_token())) {
         return Invalid("bad routing token");
       }
       return Check(IsNodeOrController(e.create_request().parent()), "parent out of range");
