@@ -191,5 +191,17 @@ TEST(FormatStatsTest, AllCountersInOrder) {
             "dropped_frames=18446744073709551615");
 }
 
+TEST(FormatControllerFailureTest, ControllerGoneOrMessage) {
+  EXPECT_EQ(FormatControllerFailure(absl::UnavailableError("no route")),
+            "Error: Controller is unavailable");
+  EXPECT_EQ(FormatControllerFailure(absl::DeadlineExceededError("late")),
+            "Error: Controller is unavailable");
+  EXPECT_EQ(FormatControllerFailure(absl::CancelledError("closed")),
+            "Error: Controller is unavailable");
+  EXPECT_EQ(FormatControllerFailure(absl::InternalError("")), "Error: Controller is unavailable");
+  EXPECT_EQ(FormatControllerFailure(absl::InvalidArgumentError("Invalid time '9'")),
+            "Error: Invalid time '9'");
+}
+
 }  // namespace
 }  // namespace arbor::cli

@@ -50,6 +50,14 @@ std::string FormatRemove(const absl::Status& status) {
   return "Error: Node is unavailable";
 }
 
+std::string FormatControllerFailure(const absl::Status& status) {
+  if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status) ||
+      absl::IsCancelled(status) || status.message().empty()) {
+    return "Error: Controller is unavailable";
+  }
+  return absl::StrCat("Error: ", status.message());
+}
+
 std::string FormatHeartbitTransition(NodeId id, bool available) {
   return absl::StrCat("Heartbit: node ", id,
                       available ? " is available again" : " is unavailable now");

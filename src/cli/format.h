@@ -31,6 +31,11 @@ std::string FormatPing(const absl::StatusOr<bool>& answered);
 // remove: NOT_FOUND, UNAVAILABLE or DEADLINE_EXCEEDED.
 std::string FormatRemove(const absl::Status& status);
 
+// heartbit, tree, stats or hosts when the controller did not answer (only
+// `arbor attach` can see one): "Error: Controller is unavailable" for
+// UNAVAILABLE, DEADLINE_EXCEEDED or CANCELLED, else "Error: <message>".
+std::string FormatControllerFailure(const absl::Status& status);
+
 std::string FormatHeartbitTransition(NodeId id, bool available);
 
 // `tree`: one line per node (` @host` at the end of one not on local),

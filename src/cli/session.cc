@@ -9,9 +9,9 @@
 
 namespace arbor::cli {
 
-Session::Session(const SessionOptions& options, api::Operations& operations)
-    : options_(options), operations_(operations), input_(options.max_line_bytes) {
-  operations_.Watch([this](const api::NodeEvent& event) { OnEvent(event); });
+Session::Session(const SessionOptions& options, Backend& backend)
+    : options_(options), backend_(backend), input_(options.max_line_bytes) {
+  backend_.Watch([this](const api::NodeEvent& event) { OnEvent(event); });
 }
 
 void Session::Begin() {
@@ -19,7 +19,7 @@ void Session::Begin() {
 }
 
 bool Session::CanAcceptLine() const {
-  if (!operations_.Accepting()) return false;
+  if (!backend_.Accepting()) return false;
   if (options_.sync && order_.waiting() > 0) return false;
   return order_.waiting() < options_.max_in_flight;
 }
@@ -79,39 +79,45 @@ void Session::OnLine(std::string_view line) {
     // It shows the state after every command before it.
     order.barrier = [this, seq] { return order_.oldest() == seq; };
   }
-  operations_.Dispatch(std::move(order),
+  backend_.Dispatch(std::move(order),
                        [this, seq, command = std::move(command)] { Execute(seq, command); });
 }
 
 void Session::Execute(uint64_t seq, const Command& command) {
-  absl::Duration defaults = absl::ZeroDuration();
   if (auto* c = std::get_if<CreateCommand>(&command)) {
-    operations_.Create(c->id, c->parent, c->host, defaults,
-                       [this, seq](absl::StatusOr<api::CreateResult> created) {
-                         Answer(seq, FormatCreate(created));
-                       });
+    backend_.Create(c->id, c->parent, c->host,
+                    [this, seq](absl::StatusOr<api::CreateResult> created) {
+                      Answer(seq, FormatCreate(created));
+                    });
   } else if (auto* c = std::get_if<ExecCommand>(&command)) {
-    operations_.Exec(c->id, c->key, c->value, defaults,
-                     [this, seq, id = c->id, key = c->key,
-                      is_save = c->value.has_value()](absl::StatusOr<api::ExecResult> result) {
-                       Answer(seq, FormatExec(id, key, is_save, result));
-                     });
+    backend_.Exec(c->id, c->key, c->value,
+                  [this, seq, id = c->id, key = c->key,
+                   is_save = c->value.has_value()](absl::StatusOr<api::ExecResult> result) {
+                    Answer(seq, FormatExec(id, key, is_save, result));
+                  });
   } else if (auto* c = std::get_if<PingCommand>(&command)) {
-    operations_.Ping(c->id, defaults, [this, seq](absl::StatusOr<bool> answered) {
-      Answer(seq, FormatPing(answered));
-    });
+    backend_.Ping(c->id,
+                  [this, seq](absl::StatusOr<bool> answered) { Answer(seq, FormatPing(answered)); });
   } else if (auto* c = std::get_if<RemoveCommand>(&command)) {
-    operations_.Remove(c->id, defaults,
-                       [this, seq](absl::Status done) { Answer(seq, FormatRemove(done)); });
+    backend_.Remove(c->id, [this, seq](absl::Status done) { Answer(seq, FormatRemove(done)); });
   } else if (auto* c = std::get_if<HeartbitCommand>(&command)) {
-    operations_.SetHeartbeat(c->interval_ms);
-    Answer(seq, "Ok");
+    backend_.SetHeartbeat(c->interval_ms, [this, seq](absl::Status done) {
+      Answer(seq, done.ok() ? "Ok" : FormatControllerFailure(done));
+    });
   } else if (std::holds_alternative<TreeCommand>(command)) {
-    Answer(seq, FormatTree(operations_.Topology()));
+    backend_.Topology([this, seq](absl::StatusOr<std::vector<api::NodeInfo>> nodes) {
+      if (!nodes.ok()) return Answer(seq, FormatControllerFailure(nodes.status()));
+      Answer(seq, FormatTree(*nodes));
+    });
   } else if (std::holds_alternative<StatsCommand>(command)) {
-    Answer(seq, FormatStats(operations_.Stats()));
+    backend_.Stats([this, seq](absl::StatusOr<api::Stats> stats) {
+      Answer(seq, stats.ok() ? FormatStats(*stats) : FormatControllerFailure(stats.status()));
+    });
   } else if (std::holds_alternative<HostsCommand>(command)) {
-    Answer(seq, FormatHosts(operations_.Hosts()));
+    backend_.Hosts([this, seq](absl::StatusOr<std::vector<api::HostInfo>> hosts) {
+      if (!hosts.ok()) return Answer(seq, FormatControllerFailure(hosts.status()));
+      Answer(seq, FormatHosts(*hosts));
+    });
   } else if (std::holds_alternative<HelpCommand>(command)) {
     Answer(seq, HelpLines());
   }
@@ -120,7 +126,7 @@ void Session::Execute(uint64_t seq, const Command& command) {
 void Session::Answer(uint64_t seq, std::vector<std::string> lines) {
   std::vector<std::string> ready = order_.Complete(seq, std::move(lines));
   for (const std::string& line : ready) Print(line);
-  if (options_.prompt && !ready.empty() && order_.waiting() == 0 && operations_.Accepting()) {
+  if (options_.prompt && !ready.empty() && order_.waiting() == 0 && backend_.Accepting()) {
     Print("> ");
   }
 }

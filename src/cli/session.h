@@ -1,7 +1,8 @@
-// The command line as a front end of the core: stdin lines become operations
-// (api/operations.h) in the dispatch order, each answer prints in input order
-// (answer_order.h), Heartbit lines come from the core's events. Reads and
-// writes raw fds; knows nothing of sockets, the tree or the wire.
+// The command line: stdin lines become calls of a backend (backend.h: this
+// process's core, or a controller attached to) in the dispatch order, each
+// answer prints in input order (answer_order.h), Heartbit lines come from the
+// backend's events. Reads and writes raw fds; knows nothing of sockets, the
+// tree or the wire.
 #ifndef ARBOR_CLI_SESSION_H_
 #define ARBOR_CLI_SESSION_H_
 
@@ -14,6 +15,7 @@
 #include "api/defaults.h"
 #include "api/operations.h"
 #include "cli/answer_order.h"
+#include "cli/backend.h"
 #include "cli/command.h"
 #include "cli/line_reader.h"
 
@@ -37,8 +39,8 @@ struct SessionOptions {
 
 class Session {
  public:
-  // `operations` must outlive the session; the session watches its events.
-  Session(const SessionOptions& options, api::Operations& operations);
+  // `backend` must outlive the session; the session watches its events.
+  Session(const SessionOptions& options, Backend& backend);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -70,7 +72,7 @@ class Session {
   void Print(const std::string& line);
 
   SessionOptions options_;
-  api::Operations& operations_;
+  Backend& backend_;
   LineReader input_;
   AnswerOrder order_;
   bool quiet_ = false;

@@ -29,6 +29,7 @@ Controller::~Controller() {
   // Whatever path led here, no worker outlives us (the core kills and reaps).
   clients_.reset();
   session_.reset();
+  local_.reset();
   core_.reset();
   zap_.reset();  // after every CURVE socket
 }
@@ -55,7 +56,8 @@ absl::Status Controller::Setup() {
   cli.sync = options_.sync;
   cli.prompt = options_.prompt;
   cli.read_input = !options_.no_stdin;
-  session_.emplace(cli, *core_);
+  local_.emplace(*core_);
+  session_.emplace(cli, *local_);
   loop_.AddFd(signals_.fd(), [this] {
     OnSignal();
     Drive();

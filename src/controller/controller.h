@@ -58,6 +58,7 @@ class Controller {
   transport::EventLoop loop_;
   std::unique_ptr<transport::ZapHandler> zap_;  // after the core and the clients
   std::unique_ptr<Core> core_;
+  std::optional<cli::LocalBackend> local_;             // the core, for the session
   std::optional<cli::Session> session_;                // stdin and stdout
   std::unique_ptr<endpoint::ClientEndpoint> clients_;  // with --listen
   bool stdin_polled_ = false;
